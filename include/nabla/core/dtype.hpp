@@ -1,0 +1,46 @@
+#pragma once
+// Element types and NumPy-style type promotion.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace nabla {
+
+enum class DType : std::uint8_t { Bool, UInt8, Int32, Int64, Float32, Float64 };
+
+inline constexpr DType bool_ = DType::Bool;
+inline constexpr DType uint8 = DType::UInt8;
+inline constexpr DType int32 = DType::Int32;
+inline constexpr DType int64 = DType::Int64;
+inline constexpr DType float32 = DType::Float32;
+inline constexpr DType float64 = DType::Float64;
+
+std::size_t itemsize(DType dt) noexcept;
+// NumPy's names: "float32", "uint8", "bool"...
+std::string_view name(DType dt) noexcept;
+// Inverse of name(); throws ValueError listing the valid names.
+DType dtype_from_name(std::string_view s);
+
+bool is_floating(DType dt) noexcept;
+bool is_integral(DType dt) noexcept;  // bool excluded
+
+// NumPy's promotion for two array operands (np.result_type of two arrays):
+// bool < uint8 < int32 < int64 < float32 < float64, except that uint8 with
+// int32 gives int32, and any integer with float32 gives float32 only for
+// uint8 (NumPy gives float64 for int32/int64 with float32).
+DType promote_types(DType a, DType b) noexcept;
+
+// C++ type <-> DType.
+template <typename T>
+struct dtype_of;
+template <> struct dtype_of<bool> { static constexpr DType value = DType::Bool; };
+template <> struct dtype_of<std::uint8_t> { static constexpr DType value = DType::UInt8; };
+template <> struct dtype_of<std::int32_t> { static constexpr DType value = DType::Int32; };
+template <> struct dtype_of<std::int64_t> { static constexpr DType value = DType::Int64; };
+template <> struct dtype_of<float> { static constexpr DType value = DType::Float32; };
+template <> struct dtype_of<double> { static constexpr DType value = DType::Float64; };
+template <typename T>
+inline constexpr DType dtype_of_v = dtype_of<T>::value;
+
+}  // namespace nabla

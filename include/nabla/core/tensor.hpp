@@ -1,0 +1,161 @@
+#pragma once
+// The N-d tensor: dtype + shape + strides + offset over shared storage.
+//
+// Invariant (the one piece of stride arithmetic everything else relies on):
+//   element (i0, ..., in-1) lives at
+//     storage.data() + itemsize * (offset + sum_k i_k * strides[k])
+// Strides are in elements and may be zero (broadcast views) or negative
+// (reversed slices). A tensor is "contiguous" when its strides equal
+// contiguous_strides(shape) (C order); offset may be anything.
+//
+// Copying a Tensor copies a handle, as in NumPy/PyTorch: both handles name the
+// same tensor (same id()). Views (slicing, transpose, reshape of contiguous
+// data, expand_dims, squeeze, broadcast_to) are new tensors that share the
+// storage: writing through a view changes the base.
+#include <cstdint>
+#include <initializer_list>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nabla/core/dtype.hpp"
+#include "nabla/core/error.hpp"
+#include "nabla/core/index.hpp"
+#include "nabla/core/shape.hpp"
+#include "nabla/core/storage.hpp"
+
+namespace nabla {
+
+class Tensor {
+public:
+    // An undefined tensor (no storage): what a default-constructed slot holds.
+    Tensor() = default;
+
+    // Nested initializer lists: Tensor{{1, 2}, {3, 4}} is a (2, 2) float32.
+    Tensor(std::initializer_list<double> values, DType dtype = float32);
+    Tensor(std::initializer_list<std::initializer_list<double>> values, DType dtype = float32);
+    Tensor(std::initializer_list<std::initializer_list<std::initializer_list<double>>> values,
+           DType dtype = float32);
+
+    // Copies `values` (size must equal numel(shape)) into a new tensor of
+    // T's dtype. Defined for bool, uint8, int32, int64, float, double.
+    template <typename T>
+    Tensor(const std::vector<T>& values, Shape shape);
+
+    // A new contiguous tensor whose contents are unspecified: for kernels
+    // that write every element before anything reads it.
+    static Tensor uninitialized(Shape shape, DType dtype = float32);
+    // A 0-d tensor.
+    static Tensor scalar(double value, DType dtype = float32);
+    // A view on existing storage; checks that every element is in bounds.
+    static Tensor from_storage(std::shared_ptr<Storage> storage, DType dtype, Shape shape,
+                               Strides strides, std::int64_t offset);
+
+    // --- attributes ---
+    bool defined() const noexcept { return impl_ != nullptr; }
+    int ndim() const;
+    const Shape& shape() const;
+    std::int64_t shape(int axis) const;  // negative axes count from the end
+    std::int64_t size() const;           // number of elements
+    DType dtype() const;
+    const Strides& strides() const;
+    std::int64_t offset() const;
+    std::size_t nbytes() const;  // size() * itemsize
+    bool is_contiguous() const;
+    // Stable identity of this tensor (not of its storage); the tape keys on it.
+    std::uint64_t id() const;
+    const std::shared_ptr<Storage>& storage() const;
+    bool shares_storage(const Tensor& other) const;
+
+    // --- raw data (pointer to the element at index (0, ..., 0)) ---
+    void* raw_data();
+    const void* raw_data() const;
+    // Typed pointer; throws DTypeError if T is not this tensor's dtype.
+    template <typename T>
+    T* data() {
+        check_dtype(dtype_of_v<T>);
+        return static_cast<T*>(raw_data());
+    }
+    template <typename T>
+    const T* data() const {
+        check_dtype(dtype_of_v<T>);
+        return static_cast<const T*>(raw_data());
+    }
+
+    // --- element access (converting) ---
+    // The value of a one-element tensor.
+    template <typename T = double>
+    T item() const;
+    // One element; negative indices count from the end.
+    template <typename T = double>
+    T at(std::initializer_list<std::int64_t> index) const;
+    // All elements in C order, converted to T.
+    template <typename T>
+    std::vector<T> to_vector() const;
+
+    // --- conversions ---
+    Tensor astype(DType dtype) const;  // always a new tensor
+    Tensor copy() const;               // a contiguous deep copy
+    Tensor contiguous() const;         // *this if already contiguous
+
+    // --- views (differentiable: recorded on an active GradientTape) ---
+    Tensor index(std::initializer_list<Index> items) const;
+    Tensor index(const std::vector<Index>& items) const;
+    template <typename... I>
+    Tensor operator()(I... items) const {
+        return index(std::vector<Index>{Index(items)...});
+    }
+    Tensor operator[](std::int64_t i) const;
+    Tensor operator[](Slice s) const;
+    // View when the strides allow it (always for contiguous data), else a
+    // copy; one size may be -1.
+    Tensor reshape(Shape shape) const;
+    Tensor transpose() const;                         // reverse the axes
+    Tensor transpose(const std::vector<int>& axes) const;  // a permutation
+    Tensor expand_dims(int axis) const;
+    Tensor squeeze() const;          // drop every length-1 axis
+    Tensor squeeze(int axis) const;  // that axis must have length 1
+    Tensor flatten() const;          // 1-D copy, as numpy's flatten
+
+    // --- in-place writes (never recorded on a tape) ---
+    void fill(double value);
+    // Copies src (broadcast to this shape, converted to this dtype) into the
+    // elements of this tensor, e.g. x(Slice(0, 2)).assign(y).
+    void assign(const Tensor& src);
+
+    // --- autodiff hook: tensors a GradientTape watches without being told ---
+    bool is_variable() const;
+    void mark_as_variable(bool on = true);
+
+    // NumPy-style text, with "..." summarisation beyond 1000 elements.
+    std::string to_string() const;
+
+    struct Impl;
+
+private:
+    friend struct TensorAccess;  // internal (src/core/tensor_impl.hpp)
+    explicit Tensor(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+    void check_dtype(DType expected) const;
+    const Impl& impl() const;
+    std::shared_ptr<Impl> impl_;
+};
+
+std::ostream& operator<<(std::ostream& os, const Tensor& t);
+
+// --- creation ---
+Tensor zeros(const Shape& shape, DType dtype = float32);
+Tensor ones(const Shape& shape, DType dtype = float32);
+Tensor full(const Shape& shape, double value, DType dtype = float32);
+Tensor zeros_like(const Tensor& t);
+Tensor ones_like(const Tensor& t);
+Tensor full_like(const Tensor& t, double value);
+// [start, stop) by step, like numpy.arange.
+Tensor arange(double start, double stop, double step = 1.0, DType dtype = float32);
+Tensor arange(std::int64_t stop, DType dtype = int64);
+Tensor linspace(double start, double stop, std::int64_t num, bool endpoint = true,
+                DType dtype = float32);
+// Ones on the k-th diagonal of an n x m matrix (m = n when m < 0).
+Tensor eye(std::int64_t n, std::int64_t m = -1, std::int64_t k = 0, DType dtype = float32);
+
+}  // namespace nabla

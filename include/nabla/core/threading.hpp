@@ -1,0 +1,11 @@
+#pragma once
+// The one thread knob. Honoured by every nabla kernel and by the matrix
+// library (both use the same OpenMP thread team).
+//   nabla::set_num_threads(n) or the environment variable NABLA_NUM_THREADS;
+//   default: all cores. No thread starts before the first parallel work.
+namespace nabla {
+
+void set_num_threads(int n);  // n >= 1, else ValueError
+int get_num_threads();
+
+}  // namespace nabla
