@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the Debian packages nabla needs to build, test and run. Idempotent:
+# packages already present are skipped, so a second run costs a second.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config
+  libdnnl-dev            # oneDNN: matrix products (see docs/DESIGN.md)
+  zlib1g-dev libpng-dev  # .npz / gzip IDX, PNG pictures
+  libcurl4-openssl-dev   # dataset download
+  libssl-dev             # SHA-256 of downloaded files
+  libcli11-dev libfmt-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev  # libFuzzer targets
+  python3 python3-numpy python3-torch  # NumPy conformance and PyTorch cross-checks (tests only)
+  dataset-fashion-mnist  # full-size training data, from Debian
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "install_deps: installing ${missing[*]}"
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
