@@ -11,7 +11,6 @@ peak resident memory, test accuracy and evaluation throughput.
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -60,18 +59,21 @@ def run_once(make_cmd):
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         hist = f.name
     cmd, env = make_cmd(hist)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stdout}\n{proc.stderr}")
-    rss_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # max over children so far
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak RSS
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{stdout}\n{stderr}")
     if os.path.getsize(hist) > 0:
         with open(hist) as f:
             result = json.load(f)
     else:
-        result = json.loads(proc.stdout.strip().splitlines()[-1])
+        result = json.loads(stdout.strip().splitlines()[-1])
     os.unlink(hist)
-    result["rss_mb"] = rss_kb / 1024 if rss_kb > before else None
+    result["rss_mb"] = usage.ru_maxrss / 1024
     return result
 
 
