@@ -47,24 +47,46 @@ RowPlan<K> plan_rows(const Shape& shape, const std::array<const Strides*, K>& st
     return p;
 }
 
+// Number of rows (innermost runs) in a plan.
+template <std::size_t K>
+std::int64_t row_count(const RowPlan<K>& p) {
+    std::int64_t rows = 1;
+    for (std::size_t d = 0; d + 1 < p.shape.size(); ++d) rows *= p.shape[d];
+    return p.inner() == 0 ? 0 : rows;
+}
+
+// Rows [r0, r1) of the plan, in C order; see for_each_row.
 template <std::size_t K, typename F>
-void for_each_row(const RowPlan<K>& p, const std::array<std::int64_t, K>& base, F&& f) {
-    for (auto n : p.shape)
-        if (n == 0) return;
+void for_each_row_range(const RowPlan<K>& p, const std::array<std::int64_t, K>& base, std::int64_t r0,
+                        std::int64_t r1, F&& f) {
+    if (r0 >= r1) return;
     const int outer = static_cast<int>(p.shape.size()) - 1;
     std::vector<std::int64_t> idx(static_cast<std::size_t>(outer), 0);
     std::array<std::int64_t, K> off = base;
-    for (;;) {
+    std::int64_t rem = r0;  // unravel r0 into idx
+    for (int d = outer - 1; d >= 0; --d) {
+        idx[d] = rem % p.shape[d];
+        rem /= p.shape[d];
+        for (std::size_t k = 0; k < K; ++k) off[k] += idx[d] * p.strides[k][d];
+    }
+    for (std::int64_t row = r0;;) {
         f(off.data(), p.inner());
-        int d = outer - 1;
-        for (; d >= 0; --d) {
+        if (++row >= r1) return;
+        for (int d = outer - 1; d >= 0; --d) {
             for (std::size_t k = 0; k < K; ++k) off[k] += p.strides[k][d];
             if (++idx[d] < p.shape[d]) break;
             for (std::size_t k = 0; k < K; ++k) off[k] -= p.strides[k][d] * p.shape[d];
             idx[d] = 0;
         }
-        if (d < 0) return;
     }
+}
+
+// f(offsets, n) once per innermost row, in C order.
+template <std::size_t K, typename F>
+void for_each_row(const RowPlan<K>& p, const std::array<std::int64_t, K>& base, F&& f) {
+    for (auto n : p.shape)
+        if (n == 0) return;
+    for_each_row_range(p, base, 0, row_count(p), f);
 }
 
 }  // namespace nabla::detail

@@ -1,0 +1,113 @@
+"""Runs nabla and its peers on the book's workload, interleaved, and prints a table.
+
+Workload: 784 -> Dense(512, relu) -> Dense(10, softmax), RMSprop (Keras
+defaults), batch 128, full Fashion-MNIST (60,000 images; MNIST's shapes).
+Every run is a fresh process; rounds interleave the contestants so that
+machine noise hits all of them alike. Reported: median seconds per epoch over
+epochs 2..N of every round, the ratio to nabla at the same thread count,
+achieved GFLOP/s (98.2 GFLOP per epoch, of which 97.9 are matrix products),
+peak resident memory, test accuracy and evaluation throughput.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DATA = "/usr/share/datasets/fashion-mnist"
+GFLOP_PER_EPOCH = 98.2
+
+
+def has_avx512():
+    with open("/proc/cpuinfo") as f:
+        return "avx512f" in f.read()
+
+
+def torch_env(threads):
+    """libtorch/PyTorch at their best measured settings (see bench/RESULTS.md)."""
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS=str(threads))
+    if has_avx512():
+        env["OPENBLAS_CORETYPE"] = "SkylakeX"  # the environment's Haswell forces AVX2 kernels
+    return env
+
+
+def contestants(threads, epochs):
+    out = []
+    nabla = os.path.join(ROOT, "build/release/apps/nabla")
+    for t in threads:
+        out.append((f"nabla ({t} thr)", t, lambda hist, t=t: (
+            [nabla, "train", "--dataset", "fashion_mnist", "--epochs", str(epochs), "--threads", str(t),
+             "--verbose", "0", "--history", hist], dict(os.environ))))
+    torch_bin = os.path.join(ROOT, "build/peers/torch_mlp")
+    if os.path.exists(torch_bin):
+        for t in threads:
+            out.append((f"libtorch C++ ({t} thr)", t, lambda hist, t=t: (
+                [torch_bin, DATA, str(epochs), str(t)], torch_env(t))))
+    if subprocess.run([sys.executable, "-c", "import torch"], capture_output=True).returncode == 0:
+        for t in threads:
+            out.append((f"PyTorch ({t} thr)", t, lambda hist, t=t: (
+                [sys.executable, os.path.join(ROOT, "bench/peers/torch_mlp.py"), DATA, str(epochs), str(t)],
+                torch_env(t))))
+    return out
+
+
+def run_once(make_cmd):
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
+        hist = f.name
+    cmd, env = make_cmd(hist)
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak RSS
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{stdout}\n{stderr}")
+    if os.path.getsize(hist) > 0:
+        with open(hist) as f:
+            result = json.load(f)
+    else:
+        result = json.loads(stdout.strip().splitlines()[-1])
+    os.unlink(hist)
+    result["rss_mb"] = usage.ru_maxrss / 1024
+    return result
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--epochs", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--threads", default="1,2")
+    args = ap.parse_args()
+    threads = [int(t) for t in args.threads.split(",")]
+    runners = contestants(threads, args.epochs)
+    times = {name: [] for name, _, _ in runners}
+    extra = {name: {} for name, _, _ in runners}
+    for r in range(args.rounds):
+        for name, _, make in runners:
+            res = run_once(make)
+            times[name] += res["epoch_seconds"][1:]  # epoch 1 includes warm-up
+            extra[name].setdefault("acc", []).append(res.get("test_accuracy"))
+            extra[name].setdefault("rss", []).append(res.get("rss_mb"))
+            if "eval_images_per_s" in res:
+                extra[name].setdefault("eval", []).append(res["eval_images_per_s"])
+            print(f"round {r + 1}: {name}: {statistics.median(res['epoch_seconds'][1:]):.3f} s/epoch", file=sys.stderr)
+    print(f"\n{time.strftime('%Y-%m-%d')}  {os.uname().nodename}  {os.cpu_count()} cores  "
+          f"avx512={'yes' if has_avx512() else 'no'}  epochs={args.epochs} rounds={args.rounds}\n")
+    print(f"| contestant | median s/epoch | nabla is faster by | GFLOP/s | peak RSS MB | test acc |")
+    print("|---|---|---|---|---|---|")
+    for name, t, _ in runners:
+        med = statistics.median(times[name])
+        ref = statistics.median(times[f"nabla ({t} thr)"])
+        rss = [v for v in extra[name]["rss"] if v]
+        acc = [v for v in extra[name]["acc"] if v is not None]
+        print(f"| {name} | {med:.3f} | {med / ref:.2f}x | {GFLOP_PER_EPOCH / med:.0f} | "
+              f"{max(rss) if rss else float('nan'):.0f} | {statistics.median(acc) if acc else float('nan'):.4f} |")
+
+
+if __name__ == "__main__":
+    main()

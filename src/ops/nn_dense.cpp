@@ -1,0 +1,148 @@
+// dense(x, W, b, activation): the matrix product, then one fused pass that
+// adds the bias and applies the activation in place; one tape node whose
+// backward computes the activation's gradient in one pass and the three
+// products dx = g·Wᵀ, dW = xᵀ·g, db = Σ g with ops.
+#include <string>
+
+#include "nabla/core/graph.hpp"
+#include "nabla/ops/elementwise.hpp"
+#include "nabla/ops/linalg.hpp"
+#include "nabla/ops/nn.hpp"
+#include "nabla/ops/reduce.hpp"
+#include "nn_kernels.hpp"
+
+namespace nabla {
+inline namespace ops {
+
+namespace {
+
+using detail::nn::for_rows;
+
+void check_dense(const Tensor& x, const Tensor& W, const Tensor& b) {
+    if (!x.defined() || !W.defined()) throw ValueError("dense: x and W must be defined tensors");
+    if (!is_floating(W.dtype()))
+        throw DTypeError("dense: W must be float32 or float64, got " + std::string(name(W.dtype())));
+    if (W.ndim() != 2) throw ShapeError("dense: W must be 2-D (in, units), got shape " + to_string(W.shape()));
+    if (x.ndim() < 2)
+        throw ShapeError("dense: x must have shape (batch, in), got " + to_string(x.shape()) + " for W " +
+                         to_string(W.shape()));
+    if (x.shape().back() != W.shape()[0])
+        throw ShapeError("dense: x " + to_string(x.shape()) + " and W " + to_string(W.shape()) +
+                         " are not aligned: " + std::to_string(x.shape().back()) + " (x's last axis) != " +
+                         std::to_string(W.shape()[0]) + " (W's first axis)");
+    if (b.defined() && b.shape() != Shape{W.shape()[1]})
+        throw ShapeError("dense: bias of shape " + to_string(b.shape()) + " does not match W " +
+                         to_string(W.shape()) + ": expected (" + std::to_string(W.shape()[1]) + ",)");
+}
+
+// z (rows, units), contiguous, is overwritten with activation(z + b).
+template <typename T>
+void bias_activation(T* z, const T* b, std::int64_t rows, std::int64_t units, Activation act) {
+    for_rows(rows, units, [&](std::int64_t r) {
+        T* row = z + r * units;
+        if (b)
+            for (std::int64_t j = 0; j < units; ++j) row[j] += b[j];
+        switch (act) {
+            case Activation::Linear: break;
+            case Activation::ReLU:  // NaN stays NaN, as in NumPy's maximum
+                for (std::int64_t j = 0; j < units; ++j) row[j] = row[j] < T(0) ? T(0) : row[j];
+                break;
+            case Activation::Sigmoid:
+                for (std::int64_t j = 0; j < units; ++j) row[j] = T(1) / (T(1) + std::exp(-row[j]));
+                break;
+            case Activation::Tanh:
+                for (std::int64_t j = 0; j < units; ++j) row[j] = std::tanh(row[j]);
+                break;
+            case Activation::Softmax: detail::nn::softmax_row(row, row, units); break;
+        }
+    });
+}
+
+// g · activation'(pre-activation), from the activation's output y.
+struct ActivationGradRow {
+    Activation act;
+    template <typename T>
+    void operator()(T* d, std::int64_t n, const T* y, const T* g) const {
+        switch (act) {
+            case Activation::Linear:
+                for (std::int64_t i = 0; i < n; ++i) d[i] = g[i];
+                break;
+            case Activation::ReLU:  // 0 where the input was 0, as relu()
+                for (std::int64_t i = 0; i < n; ++i) d[i] = y[i] > T(0) ? g[i] : T(0);
+                break;
+            case Activation::Sigmoid:
+                for (std::int64_t i = 0; i < n; ++i) d[i] = g[i] * y[i] * (T(1) - y[i]);
+                break;
+            case Activation::Tanh:
+                for (std::int64_t i = 0; i < n; ++i) d[i] = g[i] * (T(1) - y[i] * y[i]);
+                break;
+            case Activation::Softmax: {
+                T dot = 0;
+                for (std::int64_t i = 0; i < n; ++i) dot += g[i] * y[i];
+                for (std::int64_t i = 0; i < n; ++i) d[i] = y[i] * (g[i] - dot);
+                break;
+            }
+        }
+    }
+};
+
+// The same gradient with differentiable ops, for when an outer tape records.
+Tensor activation_grad_ops(const Tensor& y, const Tensor& g, Activation act) {
+    switch (act) {
+        case Activation::Linear: return g;
+        case Activation::ReLU: return g * (y > 0);
+        case Activation::Sigmoid: return g * y * (1 - y);
+        case Activation::Tanh: return g * (1 - y * y);
+        case Activation::Softmax: return y * (g - sum(g * y, -1, true));
+    }
+    throw ValueError("dense: invalid Activation value " + std::to_string(static_cast<int>(act)));
+}
+
+Tensor activation_grad(const Tensor& y, const Tensor& g, Activation act) {
+    if (graph::recording()) return activation_grad_ops(y, g, act);
+    if (act == Activation::Linear) return g;
+    return detail::nn::map_rows("dense gradient", y.ndim() - 1, ActivationGradRow{act}, y, g);
+}
+
+struct DenseBackward {
+    Tensor x, W, y;
+    bool has_bias;
+    Activation act;
+    std::vector<Tensor> operator()(const Tensor& g) const {
+        const std::int64_t in = W.shape()[0], units = W.shape()[1];
+        const std::int64_t rows = numel(Shape(x.shape().begin(), x.shape().end() - 1));
+        Tensor ga = activation_grad(y.reshape({rows, units}), g.reshape({rows, units}), act);
+        Tensor dx = dot(ga, W.transpose()).reshape(x.shape());
+        Tensor dW = dot(x.reshape({rows, in}).transpose(), ga);
+        Tensor db = has_bias ? sum(ga, 0) : Tensor();
+        return {dx, dW, db};
+    }
+};
+
+}  // namespace
+
+Tensor dense(const Tensor& x, const Tensor& W, const Tensor& b, Activation activation) {
+    check_dense(x, W, b);
+    const DType dt = W.dtype();
+    // Keras casts a layer's inputs to its dtype; recorded, so gradients reach x.
+    const Tensor xin = x.dtype() == dt ? x : x.astype(dt);
+    const Tensor bin = !b.defined() || b.dtype() == dt ? b : b.astype(dt);
+    const std::int64_t in = W.shape()[0], units = W.shape()[1];
+    const std::int64_t rows = numel(Shape(x.shape().begin(), x.shape().end() - 1));
+    // The product runs on untracked aliases: the tape gets one "dense" node.
+    const Tensor x2 = detail::nn::reshaped(detail::nn::contiguous_as(xin, dt), {rows, in});
+    Tensor z = detail::nn::contiguous_as(dot(x2, detail::nn::detached(W)), dt);
+    const Tensor bc = bin.defined() ? detail::nn::contiguous_as(bin, dt) : Tensor();
+    detail::dispatch_floating(dt, "dense", [&]<typename T>() {
+        bias_activation<T>(z.data<T>(), bc.defined() ? bc.data<T>() : nullptr, rows, units, activation);
+    });
+    Shape out_shape = x.shape();
+    out_shape.back() = units;
+    Tensor y = detail::nn::reshaped(z, out_shape);
+    if (graph::recording())
+        graph::record("dense", {xin, W, bin}, y, DenseBackward{xin, W, y, bin.defined(), activation});
+    return y;
+}
+
+}  // namespace ops
+}  // namespace nabla

@@ -1,0 +1,105 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "nabla/autodiff.hpp"
+#include "nabla/core/random.hpp"
+#include "nabla/core/threading.hpp"
+#include "nabla/ops/elementwise.hpp"
+#include "nabla/ops/reduce.hpp"
+
+using namespace nabla;
+
+TEST(Reduce, SumMeanMaxMinOverAxes) {
+    Tensor x = arange(0, 24, 1, float32).reshape({2, 3, 4});
+    EXPECT_EQ(sum(x).item<float>(), 276);
+    EXPECT_EQ(sum(x, 0).shape(), (Shape{3, 4}));
+    EXPECT_EQ(sum(x, {0, 2}).to_vector<float>(), (std::vector<float>{60, 92, 124}));
+    EXPECT_EQ(sum(x, {-1}, true).shape(), (Shape{2, 3, 1}));
+    EXPECT_EQ(mean(x, 1).to_vector<float>(), (std::vector<float>{4, 5, 6, 7, 16, 17, 18, 19}));
+    EXPECT_EQ(max(x, 2).to_vector<float>(), (std::vector<float>{3, 7, 11, 15, 19, 23}));
+    EXPECT_EQ(min(x, {0, 1}).to_vector<float>(), (std::vector<float>{0, 1, 2, 3}));
+    EXPECT_EQ(max(x).item<float>(), 23);
+    EXPECT_EQ(sum(x, {0, 1, 2}, true).shape(), (Shape{1, 1, 1}));
+}
+
+TEST(Reduce, DtypesFollowNumPy) {
+    EXPECT_EQ(sum(ones({3}, uint8)).dtype(), int64);
+    EXPECT_EQ(sum(ones({300}, uint8)).item<int>(), 300);  // no uint8 overflow
+    EXPECT_EQ(sum(ones({3}, bool_)).item<int>(), 3);
+    EXPECT_EQ(mean(ones({3}, int32)).dtype(), float64);
+    EXPECT_EQ(max(ones({3}, uint8)).dtype(), uint8);
+}
+
+TEST(Reduce, ArgmaxArgmin) {
+    Tensor x{{1, 9, 3}, {7, 2, 7}};
+    EXPECT_EQ(argmax(x).item<int>(), 1);
+    EXPECT_EQ(argmax(x, 1).to_vector<int>(), (std::vector<int>{1, 0}));
+    EXPECT_EQ(argmax(x, 0).to_vector<int>(), (std::vector<int>{1, 0, 1}));
+    EXPECT_EQ(argmin(x, -1).to_vector<int>(), (std::vector<int>{0, 1}));
+    EXPECT_EQ(argmax(x, 1, true).shape(), (Shape{2, 1}));
+    EXPECT_EQ(argmax(x).dtype(), int64);
+    EXPECT_EQ(argmax(x.transpose(), 0).to_vector<int>(), (std::vector<int>{1, 0}));  // strided
+}
+
+TEST(Reduce, StridedInputs) {
+    Tensor x = arange(0, 12, 1, float32).reshape({3, 4});
+    Tensor t = x.transpose();  // (4, 3)
+    EXPECT_EQ(sum(t, 1).to_vector<float>(), (std::vector<float>{12, 15, 18, 21}));
+    Tensor rev = x(Slice(None, None, -1), Slice(None, None, -2));  // (3, 2)
+    EXPECT_EQ(sum(rev, 0).to_vector<float>(), (std::vector<float>{21, 15}));
+}
+
+TEST(Reduce, ErrorsNameTheProblem) {
+    EXPECT_THROW(sum(zeros({2, 3}), 2), IndexError);
+    EXPECT_THROW(sum(zeros({2, 3}), {0, 0}), ValueError);
+    EXPECT_THROW(max(zeros({0, 3})), ValueError);
+    EXPECT_THROW(argmax(zeros({0})), ValueError);
+    EXPECT_EQ(sum(zeros({0, 3})).item<float>(), 0.0f);
+    try {
+        (void)max(zeros({3, 0}), 1);
+        FAIL();
+    } catch (const ValueError& e) {
+        EXPECT_NE(std::string(e.what()).find("(3, 0)"), std::string::npos) << e.what();
+    }
+}
+
+TEST(Reduce, LargeFullSumIsAccurateAndThreadIndependentEnough) {
+    Tensor x = ones({1 << 22}, float32) * 0.5;
+    set_num_threads(2);
+    EXPECT_FLOAT_EQ(sum(x).item<float>(), float(1 << 21));
+    set_num_threads(1);
+    EXPECT_FLOAT_EQ(sum(x).item<float>(), float(1 << 21));
+    set_num_threads(2);
+}
+
+TEST(Reduce, UnbroadcastSumsBackToAShape) {
+    Tensor g = ones({4, 3, 5});
+    EXPECT_EQ(unbroadcast(g, {3, 1}).to_vector<float>(), (std::vector<float>{20, 20, 20}));
+    EXPECT_EQ(unbroadcast(g, {5}).shape(), (Shape{5}));
+    EXPECT_THROW(unbroadcast(g, {2, 5}), ShapeError);
+}
+
+TEST(ReduceGradients, MatchFiniteDifferences) {
+    random::Generator gen(3);
+    Tensor x = random::uniform({3, 4, 5}, -1, 1, gen, float64);
+    using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
+    const std::vector<std::pair<const char*, Fn>> cases = {
+        {"sum", [](auto& v) { return square(sum(v[0], {0, 2})); }},
+        {"sum_keepdims", [](auto& v) { return v[0] * sum(v[0], {1}, true); }},
+        {"mean", [](auto& v) { return square(mean(v[0], -1)); }},
+        {"max", [](auto& v) { return max(v[0], {1}) * 3.0; }},
+        {"min_all", [](auto& v) { return min(v[0]) * 2.0; }},
+    };
+    for (const auto& [name, f] : cases) {
+        auto res = check_gradients(f, {x});
+        EXPECT_LT(res.max_rel_error, 1e-6) << name << ": " << res.report;
+    }
+}
+
+TEST(ReduceGradients, MaxTiesSplitTheGradient) {
+    Variable x(Tensor{1, 3, 3});
+    GradientTape tape;
+    Tensor g = tape.gradient(max(x.value()), x);
+    EXPECT_EQ(g.to_vector<float>(), (std::vector<float>{0, 0.5, 0.5}));
+}
