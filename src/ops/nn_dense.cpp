@@ -1,7 +1,7 @@
-// dense(x, W, b, activation): the matrix product, then one fused pass that
-// adds the bias and applies the activation in place; one tape node whose
-// backward computes the activation's gradient in one pass and the three
-// products dx = g·Wᵀ, dW = xᵀ·g, db = Σ g with ops.
+// dense(x, W, b, activation): one gemm, then one fused pass that adds the
+// bias and applies the activation in place; one tape node whose backward
+// computes the activation's gradient in one pass and the products
+// dx = g·Wᵀ, dW = xᵀ·g (gemm with transpose flags, no copies), db = Σ g.
 #include <string>
 
 #include "nabla/core/graph.hpp"
@@ -9,6 +9,7 @@
 #include "nabla/ops/linalg.hpp"
 #include "nabla/ops/nn.hpp"
 #include "nabla/ops/reduce.hpp"
+#include "gemm.hpp"
 #include "nn_kernels.hpp"
 
 namespace nabla {
@@ -98,25 +99,48 @@ Tensor activation_grad_ops(const Tensor& y, const Tensor& g, Activation act) {
     throw ValueError("dense: invalid Activation value " + std::to_string(static_cast<int>(act)));
 }
 
-Tensor activation_grad(const Tensor& y, const Tensor& g, Activation act) {
-    if (graph::recording()) return activation_grad_ops(y, g, act);
-    if (act == Activation::Linear) return g;
-    return detail::nn::map_rows("dense gradient", y.ndim() - 1, ActivationGradRow{act}, y, g);
+
+// C (M, N) = op(A) · op(B), all contiguous row-major; zeros when K == 0.
+template <typename T>
+void product(bool ta, bool tb, std::int64_t M, std::int64_t N, std::int64_t K, const T* A, const T* B, T* C) {
+    if (K == 0) {
+        std::fill(C, C + M * N, T(0));
+        return;
+    }
+    detail::gemm<T>(ta, tb, M, N, K, T(1), A, ta ? M : K, B, tb ? K : N, T(0), C, N);
 }
 
 struct DenseBackward {
-    Tensor x, W, y;
+    Tensor x, W, y;  // as recorded (for the differentiable path)
+    Tensor xc, Wc;   // contiguous (rows, in) and (in, units), for the fused path
     bool has_bias;
     Activation act;
-    std::vector<Tensor> operator()(const Tensor& g) const {
-        const std::int64_t in = W.shape()[0], units = W.shape()[1];
-        const std::int64_t rows = numel(Shape(x.shape().begin(), x.shape().end() - 1));
-        Tensor ga = activation_grad(y.reshape({rows, units}), g.reshape({rows, units}), act);
-        Tensor dx = dot(ga, W.transpose()).reshape(x.shape());
-        Tensor dW = dot(x.reshape({rows, in}).transpose(), ga);
-        Tensor db = has_bias ? sum(ga, 0) : Tensor();
-        return {dx, dW, db};
+
+    // dx = ga·Wᵀ, dW = xᵀ·ga, db = Σ_rows ga, straight on the gemm kernel.
+    std::vector<Tensor> fused(const Tensor& g) const {
+        const std::int64_t rows = xc.shape()[0], in = Wc.shape()[0], units = Wc.shape()[1];
+        const Tensor y2 = detail::nn::reshaped(detail::nn::contiguous_as(y, y.dtype()), {rows, units});
+        const Tensor g2 = detail::nn::reshaped(detail::nn::contiguous_as(g, y.dtype()), {rows, units});
+        const Tensor ga = act == Activation::Linear
+                              ? g2
+                              : detail::nn::map_rows("dense gradient", 1, ActivationGradRow{act}, y2, g2);
+        Tensor dx = Tensor::uninitialized({rows, in}, y.dtype()), dW = Tensor::uninitialized({in, units}, y.dtype());
+        detail::dispatch_floating(y.dtype(), "dense gradient", [&]<typename T>() {
+            product<T>(false, true, rows, in, units, ga.data<T>(), Wc.data<T>(), dx.data<T>());
+            product<T>(true, false, in, units, rows, xc.data<T>(), ga.data<T>(), dW.data<T>());
+        });
+        return {detail::nn::reshaped(dx, x.shape()), dW, has_bias ? sum(ga, 0) : Tensor()};
     }
+
+    // The same with recorded ops, so an outer tape can differentiate it.
+    std::vector<Tensor> with_ops(const Tensor& g) const {
+        const std::int64_t rows = xc.shape()[0], in = Wc.shape()[0], units = Wc.shape()[1];
+        const Tensor ga = activation_grad_ops(y.reshape({rows, units}), g.reshape({rows, units}), act);
+        return {dot(ga, W.transpose()).reshape(x.shape()), dot(x.reshape({rows, in}).transpose(), ga),
+                has_bias ? sum(ga, 0) : Tensor()};
+    }
+
+    std::vector<Tensor> operator()(const Tensor& g) const { return graph::recording() ? with_ops(g) : fused(g); }
 };
 
 }  // namespace
@@ -129,18 +153,19 @@ Tensor dense(const Tensor& x, const Tensor& W, const Tensor& b, Activation activ
     const Tensor bin = !b.defined() || b.dtype() == dt ? b : b.astype(dt);
     const std::int64_t in = W.shape()[0], units = W.shape()[1];
     const std::int64_t rows = numel(Shape(x.shape().begin(), x.shape().end() - 1));
-    // The product runs on untracked aliases: the tape gets one "dense" node.
-    const Tensor x2 = detail::nn::reshaped(detail::nn::contiguous_as(xin, dt), {rows, in});
-    Tensor z = detail::nn::contiguous_as(dot(x2, detail::nn::detached(W)), dt);
+    const Tensor xc = detail::nn::reshaped(detail::nn::contiguous_as(xin, dt), {rows, in});
+    const Tensor Wc = detail::nn::contiguous_as(W, dt);
     const Tensor bc = bin.defined() ? detail::nn::contiguous_as(bin, dt) : Tensor();
+    Tensor z = Tensor::uninitialized({rows, units}, dt);
     detail::dispatch_floating(dt, "dense", [&]<typename T>() {
+        product<T>(false, false, rows, units, in, xc.data<T>(), Wc.data<T>(), z.data<T>());
         bias_activation<T>(z.data<T>(), bc.defined() ? bc.data<T>() : nullptr, rows, units, activation);
     });
     Shape out_shape = x.shape();
     out_shape.back() = units;
     Tensor y = detail::nn::reshaped(z, out_shape);
     if (graph::recording())
-        graph::record("dense", {xin, W, bin}, y, DenseBackward{xin, W, y, bin.defined(), activation});
+        graph::record("dense", {xin, W, bin}, y, DenseBackward{xin, W, y, xc, Wc, bin.defined(), activation});
     return y;
 }
 

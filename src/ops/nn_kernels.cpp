@@ -11,8 +11,6 @@ Tensor contiguous_as(const Tensor& t, DType dt) {
     return out;
 }
 
-Tensor detached(const Tensor& t) { return make_view(t, t.shape(), t.strides(), t.offset()); }
-
 namespace {
 // t's axes permuted by perm, as an unrecorded view.
 Tensor permuted(const Tensor& t, const std::vector<int>& perm) {

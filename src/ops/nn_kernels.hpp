@@ -23,9 +23,6 @@ namespace nabla::detail::nn {
 // A contiguous tensor of dtype dt holding t's values (t itself when it
 // already qualifies). Never recorded.
 Tensor contiguous_as(const Tensor& t, DType dt);
-// t's elements under a fresh identity that no tape watches: ops applied to it
-// inside a fused op are not recorded as extra nodes.
-Tensor detached(const Tensor& t);
 // A contiguous copy of t (converted to dt) with `axis` moved to the end.
 Tensor move_axis_last(const Tensor& t, int axis, DType dt);
 // The inverse of move_axis_last for a contiguous y: its last axis goes back

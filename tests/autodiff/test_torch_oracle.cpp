@@ -97,7 +97,6 @@ std::vector<Case> reduction_and_view_cases() {
     };
 }
 
-#if 0  // PENDING linalg
 std::vector<Case> linalg_cases() {
     return {
         {"dot_1d_1d", {rn({5}), rn({5})}, [](In x) { return dot(x[0], x[1]); }},
@@ -113,7 +112,6 @@ std::vector<Case> linalg_cases() {
 Case dense_case(const std::string& name, Activation a) {
     return {name, {rn({6, 5}), rn({5, 4}), rn({4})}, [a](In x) { return dense(x[0], x[1], x[2], a); }};
 }
-#endif
 
 std::vector<Case> nn_cases() {
     return {
@@ -132,7 +130,6 @@ std::vector<Case> nn_cases() {
         {"bce_logits_formula", {prob({4, 3}), rn({4, 3})},
          [](In x) { return binary_crossentropy(x[0], x[1], true); }},
         {"mse", {rn({4, 3}), rn({4, 3})}, [](In x) { return mean_squared_error(x[0], x[1]); }},
-#if 0  // PENDING linalg
         dense_case("dense_linear", Activation::Linear),
         dense_case("dense_relu", Activation::ReLU),
         dense_case("dense_sigmoid", Activation::Sigmoid),
@@ -145,13 +142,12 @@ std::vector<Case> nn_cases() {
              Tensor h = dense(x[0], x[1], x[2], Activation::ReLU);
              return mean(sparse_categorical_crossentropy(x[5], dense(h, x[3], x[4]), true));
          }},
-#endif
     };
 }
 
 std::vector<Case> all_cases() {
     std::vector<Case> all;
-    for (auto&& group : {elementwise_cases(), reduction_and_view_cases(), nn_cases()})
+    for (auto&& group : {elementwise_cases(), reduction_and_view_cases(), linalg_cases(), nn_cases()})
         all.insert(all.end(), group.begin(), group.end());
     return all;
 }

@@ -11,6 +11,7 @@
 #include "nabla/autodiff.hpp"
 #include "nabla/core/random.hpp"
 #include "nabla/ops/elementwise.hpp"
+#include "nabla/ops/linalg.hpp"
 #include "nabla/ops/nn.hpp"
 #include "nabla/ops/reduce.hpp"
 
@@ -431,5 +432,107 @@ TEST(NNLoss, SecondOrderGradients) {
         auto r = check_gradients([&](const std::vector<Tensor>& in) { return grad_dot(loss, in[0], v); },
                                  {logit ? logits : probs});
         EXPECT_LT(r.max_rel_error, kGradTol) << label << ": " << r.report;
+    }
+}
+
+// --- dense -----------------------------------------------------------------------
+
+namespace {
+Tensor dense_x(DType dt) { return mat({{1, -2, 0.5}, {0, 3, -1}}, dt); }
+Tensor dense_W(DType dt) { return mat({{0.2, -0.5}, {0.1, 0.3}, {-0.4, 0.6}}, dt); }
+Tensor dense_b(DType dt) { return Tensor(std::vector<double>{0.05, -0.1}, {2}).astype(dt); }
+}  // namespace
+
+TEST(NNDense, ValuesMatchNumPy) {
+    const std::vector<std::pair<Activation, std::vector<double>>> expected = {
+        {Activation::Linear, {-0.15, -0.9, 0.75, 0.2}},
+        {Activation::ReLU, {0, 0, 0.75, 0.2}},
+        {Activation::Sigmoid, {0.46257015, 0.2890505, 0.6791787, 0.549834}},
+        {Activation::Tanh, {-0.14888503, -0.71629787, 0.63514895, 0.19737532}},
+        {Activation::Softmax, {0.6791787, 0.3208213, 0.63413559, 0.36586441}},
+    };
+    for (DType dt : {float32, float64})
+        for (const auto& [act, values] : expected) {
+            Tensor y = dense(dense_x(dt), dense_W(dt), dense_b(dt), act);
+            EXPECT_EQ(y.shape(), (Shape{2, 2}));
+            EXPECT_EQ(y.dtype(), dt);
+            expect_values(y, values, 1e-6);
+        }
+    expect_values(dense(dense_x(float64), dense_W(float64), Tensor()), {-0.2, -0.8, 0.7, 0.3}, 1e-15);
+}
+
+TEST(NNDense, AgreesWithTheUnfusedOps) {
+    Tensor x = randn({2, 3, 7}).astype(float32), W = randn({7, 5}).astype(float32), b = randn({5}).astype(float32);
+    Tensor y = dense(x, W, b, Activation::Tanh);
+    EXPECT_EQ(y.shape(), (Shape{2, 3, 5}));
+    const std::vector<double> ref = tanh(dot(x, W) + b).to_vector<double>(), got = y.to_vector<double>();
+    for (std::size_t i = 0; i < ref.size(); ++i) EXPECT_NEAR(got[i], ref[i], 1e-6);
+    // Non-contiguous x and W, and x in another dtype (cast to W's, as Keras does).
+    Tensor xt = randn({7, 4}).transpose(), Wt = randn({5, 7}).astype(float32).transpose();
+    Tensor y2 = dense(xt, Wt, b, Activation::ReLU);
+    EXPECT_EQ(y2.dtype(), float32);
+    const std::vector<double> ref2 = relu(dot(xt.astype(float32), Wt) + b).to_vector<double>();
+    expect_values(y2, ref2, 1e-5);
+    // Empty batch and empty input axis.
+    EXPECT_EQ(dense(zeros({0, 7}), W, b).shape(), (Shape{0, 5}));
+    expect_values(dense(zeros({2, 0}), zeros({0, 3}), Tensor{1, 2, 3}), {1, 2, 3, 1, 2, 3}, 0);
+}
+
+TEST(NNDense, Errors) {
+    Tensor x = zeros({4, 3}), W = zeros({3, 2});
+    EXPECT_THAT(message_of([&] { dense(zeros({4, 5}), W, Tensor()); }),
+                AllOf(HasSubstr("dense"), HasSubstr("(4, 5)"), HasSubstr("(3, 2)")));
+    EXPECT_THROW(dense(zeros({4, 5}), W, Tensor()), ShapeError);
+    EXPECT_THAT(message_of([&] { dense(x, W, zeros({3})); }),
+                AllOf(HasSubstr("(3,)"), HasSubstr("(3, 2)"), HasSubstr("expected (2,)")));
+    EXPECT_THROW(dense(zeros({3}), W, Tensor()), ShapeError);
+    EXPECT_THROW(dense(x, zeros({3, 2, 1}), Tensor()), ShapeError);
+    EXPECT_THROW(dense(x, zeros({3, 2}, int64), Tensor()), DTypeError);
+    EXPECT_THROW(dense(Tensor(), W, Tensor()), ValueError);
+}
+
+TEST(NNDense, RecordsOneNode) {
+    Variable W(randn({3, 2}).astype(float32)), b(zeros({2}));
+    GradientTape tape;
+    (void)dense(zeros({4, 3}), W, b, Activation::Softmax);
+    EXPECT_EQ(tape.recorded_ops(), 1u);
+}
+
+TEST(NNDense, GradientsMatchFiniteDifferences) {
+    for (auto act : {Activation::Linear, Activation::ReLU, Activation::Sigmoid, Activation::Tanh,
+                     Activation::Softmax}) {
+        for (const Shape& xs : {Shape{5, 4}, Shape{2, 3, 4}}) {
+            Shape ys = xs;
+            ys.back() = 3;
+            Tensor x = randn(xs), W = randn({4, 3}), b = randn({3}), w = randn(ys);
+            auto r = check_gradients(
+                [&](const std::vector<Tensor>& in) { return sum(dense(in[0], in[1], in[2], act) * w); }, {x, W, b});
+            EXPECT_LT(r.max_rel_error, kGradTol) << name(act) << " " << to_string(xs) << ": " << r.report;
+        }
+        Tensor x = randn({3, 4}), W = randn({4, 2}), w = randn({3, 2});
+        auto r = check_gradients(
+            [&](const std::vector<Tensor>& in) { return sum(dense(in[0], in[1], Tensor(), act) * w); }, {x, W});
+        EXPECT_LT(r.max_rel_error, kGradTol) << name(act) << " without bias: " << r.report;
+    }
+}
+
+TEST(NNDense, SecondOrderGradients) {
+    Tensor x = randn({4, 3}), W = randn({3, 5}), b = randn({5}), w = randn({4, 5});
+    Tensor vW = randn({3, 5}), vx = randn({4, 3});
+    for (auto act : {Activation::Linear, Activation::ReLU, Activation::Sigmoid, Activation::Tanh,
+                     Activation::Softmax}) {
+        // d/dW <dL/dW, v> and d/dx <dL/dx, v>: Hessian-vector products.
+        auto rW = check_gradients(
+            [&](const std::vector<Tensor>& in) {
+                return grad_dot([&](const Tensor& Wv) { return sum(dense(x, Wv, b, act) * w); }, in[0], vW);
+            },
+            {W});
+        EXPECT_LT(rW.max_rel_error, kGradTol) << name(act) << " d2/dW2: " << rW.report;
+        auto rx = check_gradients(
+            [&](const std::vector<Tensor>& in) {
+                return grad_dot([&](const Tensor& xv) { return sum(square(dense(xv, W, b, act)) * w); }, in[0], vx);
+            },
+            {x});
+        EXPECT_LT(rx.max_rel_error, kGradTol) << name(act) << " d2/dx2: " << rx.report;
     }
 }
