@@ -43,10 +43,10 @@ using GradientAndVariable = std::pair<Tensor, Variable*>;
 
 // The base-optimizer arguments, resolved (see the list above).
 struct CommonOptions {
-    std::optional<double> weight_decay;
-    std::optional<double> clipnorm;
-    std::optional<double> clipvalue;
-    std::optional<double> global_clipnorm;
+    std::optional<double> weight_decay = std::nullopt;
+    std::optional<double> clipnorm = std::nullopt;
+    std::optional<double> clipvalue = std::nullopt;
+    std::optional<double> global_clipnorm = std::nullopt;
 };
 
 class Optimizer {
@@ -74,7 +74,7 @@ public:
     // The learning rate of the next step: the schedule's value at
     // iterations() when one is set, else the constant.
     double learning_rate() const;
-    // A constant rate (finite, >= 0, else ValueError); removes any schedule.
+    // A constant rate (finite, else ValueError); removes any schedule.
     void set_learning_rate(double learning_rate);
     // Keras's LearningRateSchedule: schedule(step) with step = iterations().
     void set_learning_rate_schedule(std::function<double(std::int64_t step)> schedule);
@@ -132,10 +132,10 @@ struct SGDOptions {
     double learning_rate = 0.01;
     double momentum = 0.0;  // in [0, 1], else ValueError
     bool nesterov = false;
-    std::optional<double> weight_decay;
-    std::optional<double> clipnorm;
-    std::optional<double> clipvalue;
-    std::optional<double> global_clipnorm;
+    std::optional<double> weight_decay = std::nullopt;
+    std::optional<double> clipnorm = std::nullopt;
+    std::optional<double> clipvalue = std::nullopt;
+    std::optional<double> global_clipnorm = std::nullopt;
 };
 class SGD final : public Optimizer {
 public:
@@ -162,10 +162,10 @@ struct RMSpropOptions {
     double momentum = 0.0;
     double epsilon = 1e-7;
     bool centered = false;
-    std::optional<double> weight_decay;
-    std::optional<double> clipnorm;
-    std::optional<double> clipvalue;
-    std::optional<double> global_clipnorm;
+    std::optional<double> weight_decay = std::nullopt;
+    std::optional<double> clipnorm = std::nullopt;
+    std::optional<double> clipvalue = std::nullopt;
+    std::optional<double> global_clipnorm = std::nullopt;
 };
 class RMSprop final : public Optimizer {
 public:
@@ -187,10 +187,10 @@ struct AdagradOptions {
     double learning_rate = 0.001;
     double initial_accumulator_value = 0.1;
     double epsilon = 1e-7;
-    std::optional<double> weight_decay;
-    std::optional<double> clipnorm;
-    std::optional<double> clipvalue;
-    std::optional<double> global_clipnorm;
+    std::optional<double> weight_decay = std::nullopt;
+    std::optional<double> clipnorm = std::nullopt;
+    std::optional<double> clipvalue = std::nullopt;
+    std::optional<double> global_clipnorm = std::nullopt;
 };
 class Adagrad final : public Optimizer {
 public:
@@ -219,10 +219,10 @@ struct AdamOptions {
     double beta_2 = 0.999;
     double epsilon = 1e-7;
     bool amsgrad = false;
-    std::optional<double> weight_decay;
-    std::optional<double> clipnorm;
-    std::optional<double> clipvalue;
-    std::optional<double> global_clipnorm;
+    std::optional<double> weight_decay = std::nullopt;
+    std::optional<double> clipnorm = std::nullopt;
+    std::optional<double> clipvalue = std::nullopt;
+    std::optional<double> global_clipnorm = std::nullopt;
 };
 class Adam final : public Optimizer {
 public:
