@@ -79,7 +79,7 @@ public:
 struct Params {
     int verbose = 1;
     int epochs = 1;
-    std::optional<std::int64_t> steps;  // batches per epoch (or per evaluate/predict run)
+    std::optional<std::int64_t> steps = std::nullopt;  // batches per epoch (or per evaluate/predict run)
 };
 
 class Callback {
@@ -175,13 +175,15 @@ private:
 // - restore_best_weights: at train end the weights of the best epoch are
 //   restored, whether or not training stopped early (Keras 3; Keras 2 only
 //   restored on an early stop).
+// - verbose > 0 prints Keras's "Epoch 7: early stopping" and "Restoring
+//   model weights from the end of the best epoch: 4." at train end.
 struct EarlyStoppingOptions {
     std::string monitor = "val_loss";
     double min_delta = 0.0;
     int patience = 0;
     int verbose = 0;
     std::string mode = "auto";
-    std::optional<double> baseline;
+    std::optional<double> baseline = std::nullopt;
     bool restore_best_weights = false;
     int start_from_epoch = 0;
     std::ostream* stream = nullptr;  // verbose messages; nullptr: std::cout
@@ -201,6 +203,7 @@ public:
 
 private:
     bool is_improvement(double value, double reference) const;
+    ModelHandle& require_model() const;  // ValueError without a model
     EarlyStoppingOptions options_;
     bool minimize_ = true;
     bool resolved_ = false;
@@ -210,6 +213,7 @@ private:
     int best_epoch_ = 0;
     std::optional<double> best_;
     std::optional<std::vector<Tensor>> best_weights_;
+    bool warned_ = false;  // about a missing monitor, once per fit
 };
 
 // Keras's CSVLogger: one row per epoch, columns "epoch" then the log keys
@@ -232,19 +236,20 @@ private:
     std::filesystem::path filename_;
     char separator_;
     bool append_;
-    bool write_header_ = true;
+    bool write_header_ = true;   // this fit's file wants a header
+    bool header_written_ = false;
     std::string content_;  // the whole file so far
     std::optional<std::vector<std::string>> keys_;
 };
 
 // Keras's LambdaCallback: any hook left empty does nothing.
 struct LambdaCallbackFunctions {
-    std::function<void(int epoch, const Logs&)> on_epoch_begin;
-    std::function<void(int epoch, const Logs&)> on_epoch_end;
-    std::function<void(std::int64_t batch, const Logs&)> on_train_batch_begin;
-    std::function<void(std::int64_t batch, const Logs&)> on_train_batch_end;
-    std::function<void(const Logs&)> on_train_begin;
-    std::function<void(const Logs&)> on_train_end;
+    std::function<void(int epoch, const Logs&)> on_epoch_begin = {};
+    std::function<void(int epoch, const Logs&)> on_epoch_end = {};
+    std::function<void(std::int64_t batch, const Logs&)> on_train_batch_begin = {};
+    std::function<void(std::int64_t batch, const Logs&)> on_train_batch_end = {};
+    std::function<void(const Logs&)> on_train_begin = {};
+    std::function<void(const Logs&)> on_train_end = {};
 };
 class LambdaCallback : public Callback {
 public:

@@ -33,16 +33,16 @@ struct ProgbarOptions {
     double interval = 0.05;  // seconds between redraws (verbose 1)
     // Values shown as given rather than averaged over the steps since the
     // previous update (fit's running metrics are all stateful).
-    std::set<std::string> stateful_metrics;
+    std::set<std::string> stateful_metrics = {};
     std::string unit_name = "step";
     // Where the bar goes; nullptr: std::cout.
     std::ostream* stream = nullptr;
     // Redraw in place with '\r'. Unset: whether the stream is std::cout or
     // std::cerr and that descriptor is a terminal (isatty).
-    std::optional<bool> dynamic_display;
+    std::optional<bool> dynamic_display = std::nullopt;
     // Seconds on a monotonic clock; empty: std::chrono::steady_clock.
     // Tests inject a fake one.
-    std::function<double()> clock;
+    std::function<double()> clock = {};
 };
 
 class Progbar {
@@ -60,6 +60,11 @@ public:
     void add(std::int64_t n, const std::vector<std::pair<std::string, double>>& values = {});
 
     std::optional<std::int64_t> target() const { return target_; }
+    // Keras's progbar.target = n: fit() learns an unknown step count at the
+    // end of the first epoch.
+    void set_target(std::optional<std::int64_t> target) { target_ = target; }
+    // Names whose values are shown as given (added to the options' set).
+    void add_stateful_metric(const std::string& name) { options_.stateful_metrics.insert(name); }
     bool dynamic_display() const { return dynamic_; }
 
 private:
@@ -67,8 +72,8 @@ private:
     std::string bar_text(std::int64_t current) const;
     std::string values_text(bool abs_threshold) const;
     double estimate_step_duration(std::int64_t current, double now);
-    void update_verbose1(std::int64_t current, bool finalize, double now);
-    void update_verbose2(std::int64_t current, bool finalize, double now);
+    void draw(std::int64_t current, bool finalize, double now);
+    void summarize(std::int64_t current, double now);
 
     std::optional<std::int64_t> target_;
     ProgbarOptions options_;
@@ -76,7 +81,7 @@ private:
     bool dynamic_;
     double start_;
     double last_update_ = 0.0;
-    bool any_update_ = false;
+    bool drawn_ = false;  // Keras's first update always draws
     std::optional<double> time_after_first_step_;
     double time_at_epoch_start_;
     std::optional<double> time_at_epoch_end_;
