@@ -73,50 +73,70 @@ void trim_trailing_zeros(std::string& digits) {
     while (digits.back() == '0') digits.pop_back();
 }
 
-// numpy.format_float_positional(x, precision, unique=True, trim='.'): the
-// shortest digits that identify x in its own type, rounded to `precision`
-// fraction digits when longer; "1." keeps its point. to_chars gives the same
-// shortest digits (Ryu) and exact round-half-even rounding (as Dragon4).
-template <typename T>
-std::string positional(T x, int precision) {
-    std::string s = chars(x, std::chars_format::fixed);
-    const auto dot = s.find('.');
-    if (dot != std::string::npos && static_cast<int>(s.size() - dot - 1) > precision) {
-        s = chars(x, std::chars_format::fixed, precision);
-        trim_trailing_zeros(s);
-    }
-    if (s.find('.') == std::string::npos) s += '.';
-    return s;
-}
-
 struct Scientific {
     std::string int_part;   // "-1"
     std::string frac_part;  // "5" (may be empty)
     std::string exponent;   // "-05"
 };
 
-// numpy.format_float_scientific(x, precision, unique=True, trim='.'), split
-// at the point and the 'e'.
-template <typename T>
-Scientific scientific(T x, int precision) {
-    std::string s = chars(x, std::chars_format::scientific);
-    auto e = s.find('e');
-    auto dot = s.find('.');
-    if (dot != std::string::npos && static_cast<int>(e - dot - 1) > precision) {
-        s = chars(x, std::chars_format::scientific, precision);
-        e = s.find('e');
-        std::string mantissa = s.substr(0, e);
-        trim_trailing_zeros(mantissa);
-        s = mantissa + s.substr(e);
-        e = s.find('e');
-        dot = s.find('.');
-    }
+Scientific split_scientific(const std::string& s) {
+    const auto e = s.find('e');
+    const auto dot = s.find('.');
     Scientific out;
     out.exponent = s.substr(e + 1);
-    const auto int_end = dot == std::string::npos ? e : dot;
-    out.int_part = s.substr(0, int_end);
+    out.int_part = s.substr(0, dot == std::string::npos ? e : dot);
     if (dot != std::string::npos) out.frac_part = s.substr(dot + 1, e - dot - 1);
     return out;
+}
+
+// The shortest round-trip digits of x written out positionally, always with
+// a point: "0.1", "2.", "1809832200." for float32 1809832192 (Dragon4 fills
+// with zeros after the unique digits; to_chars' fixed form would print the
+// exact integer instead).
+template <typename T>
+std::string shortest_fixed(T x) {
+    const Scientific s = split_scientific(chars(x, std::chars_format::scientific));
+    std::string digits = s.int_part + s.frac_part;
+    std::string sign;
+    if (digits[0] == '-') {
+        sign = "-";
+        digits.erase(0, 1);
+    }
+    const long int_len = std::stol(s.exponent) + 1;  // digits before the point
+    const long n = static_cast<long>(digits.size());
+    if (int_len <= 0)
+        return sign + "0." + std::string(static_cast<std::size_t>(-int_len), '0') + digits;
+    if (int_len >= n)
+        return sign + digits + std::string(static_cast<std::size_t>(int_len - n), '0') + ".";
+    return sign + digits.substr(0, static_cast<std::size_t>(int_len)) + "." +
+           digits.substr(static_cast<std::size_t>(int_len));
+}
+
+// numpy.format_float_positional(x, precision, unique=True, trim='.'): the
+// shortest digits that identify x in its own type, rounded to `precision`
+// fraction digits when longer; "1." keeps its point. Rounding is exact and
+// half-to-even in both (to_chars and Dragon4).
+template <typename T>
+std::string positional(T x, int precision) {
+    std::string s = shortest_fixed(x);
+    if (static_cast<int>(s.size() - s.find('.') - 1) > precision) {
+        s = chars(x, std::chars_format::fixed, precision);
+        trim_trailing_zeros(s);
+        if (s.find('.') == std::string::npos) s += '.';
+    }
+    return s;
+}
+
+// numpy.format_float_scientific(x, precision, unique=True, trim='.'): the
+// shortest digits, rounded to `precision` mantissa fraction digits when longer.
+template <typename T>
+Scientific scientific(T x, int precision) {
+    Scientific s = split_scientific(chars(x, std::chars_format::scientific));
+    if (static_cast<int>(s.frac_part.size()) > precision) {
+        s = split_scientific(chars(x, std::chars_format::scientific, precision));
+        while (!s.frac_part.empty() && s.frac_part.back() == '0') s.frac_part.pop_back();
+    }
+    return s;
 }
 
 std::string right_align(const std::string& s, std::size_t width) {
@@ -222,13 +242,16 @@ struct FloatFormat {
             return right_align(word, pad_left + pad_right + 1);
         }
         if (exp_format) {
-            const Scientific s = scientific(x, kPrecision);
+            // NumPy passes min_digits = precision here, and Dragon4 then
+            // prints true digits past the shortest ones: float32 1e-4 with
+            // 7 digits is 9.9999997e-05, not 1.0000000e-04. That is the
+            // exactly rounded value at `precision` digits.
+            const Scientific s = split_scientific(
+                chars(x, std::chars_format::scientific, static_cast<int>(precision)));
             std::string exp_digits = s.exponent.substr(1);
             if (exp_digits.size() < exp_size)
                 exp_digits.insert(0, exp_size - exp_digits.size(), '0');
-            std::string frac = s.frac_part;
-            frac.resize(precision, '0');
-            return right_align(s.int_part, pad_left) + "." + frac + "e" + s.exponent[0] +
+            return right_align(s.int_part, pad_left) + "." + s.frac_part + "e" + s.exponent[0] +
                    exp_digits;
         }
         const std::string s = positional(x, kPrecision);
@@ -237,7 +260,6 @@ struct FloatFormat {
         out.resize(pad_left + 1 + pad_right, ' ');
         return out;
     }
-
 };
 
 template <typename T>
@@ -273,8 +295,8 @@ std::string scalar_string(T x) {
         if (std::isinf(x)) return x < 0 ? "-inf" : "inf";
         const double a = std::abs(static_cast<double>(x));
         if (a == 0 || (a >= 1e-4 && a < 1e16)) {
-            std::string s = chars(x, std::chars_format::fixed);
-            if (s.find('.') == std::string::npos) s += ".0";
+            std::string s = shortest_fixed(x);
+            if (s.back() == '.') s += '0';
             return s;
         }
         return chars(x, std::chars_format::scientific);

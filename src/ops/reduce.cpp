@@ -175,7 +175,7 @@ Tensor sum(const Tensor& x, const std::vector<int>& axes, bool keepdims) {
 
 Tensor mean(const Tensor& x, const std::vector<int>& axes, bool keepdims) {
     const AxesPlan p = plan_axes(x, axes, keepdims, "mean");
-    const DType dt = detail::float_result(x.dtype());
+    const DType dt = is_floating(x.dtype()) ? x.dtype() : float64;  // NumPy: integer means are float64
     Tensor xf = x.dtype() == dt ? x : x.astype(dt);
     Tensor keep = reduce_kernel<Fold::Sum>(xf, p, "mean");
     const double scale = p.count == 0 ? std::numeric_limits<double>::quiet_NaN() : 1.0 / static_cast<double>(p.count);

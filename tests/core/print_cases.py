@@ -64,6 +64,7 @@ CASES = [
     ("float64_negative", "np.array([-1.5, 2.25, -0.125])", None),
     ("float64_neg_zero", "np.array([-0.0, 1.0])", None),
     ("float64_zeros", "np.zeros(4)", None),
+    ("float32_large_positional", "np.array([33554434.0, 16777217.0, 1e5 + 0.5], np.float32)", None),
     ("float64_big_positional", "np.array([12345678.9, 1e5])", None),
     ("float32_point_one_sum", "np.array([0.1 + 0.2, 0.3])", None),
     ("float64_ratio_1000", "np.array([0.001, 1.0])", None),
@@ -80,6 +81,8 @@ CASES = [
     ("float64_sci_long", "np.array([np.pi * 1e-7, np.e * 1e9])", None),
     ("float32_sci_long", "np.array([np.pi * 1e-7, np.e * 1e9], np.float32)", None),
     ("float64_denormal", "np.array([5e-324, 1.0])", None),
+    ("float32_sci_true_digits", "np.array([1e-4, 1 / 3, 1e8], np.float32)", None),
+    ("float64_sci_true_digits", "np.array([0.1, 1 / 3, 1e-9])", None),
     ("float64_max", "np.array([np.finfo(np.float64).max, -1.0])", None),
     # --- non-finite ---
     ("float64_nan_inf", "np.array([np.nan, 1.5, -np.inf])", None),
@@ -102,6 +105,8 @@ CASES = [
     ("scalar_int64", "np.array(-7)", None),
     ("scalar_uint8", "np.array(255, np.uint8)", None),
     ("scalar_bool", "np.array(True)", None),
+    ("scalar_float32_big", "np.array(1809832192, np.float32)", None),
+    ("scalar_float64_2_53", "np.array(2.0 ** 53 + 2)", None),
     # --- empty ---
     ("empty_1d", "np.zeros(0)", None),
     ("empty_2d", "np.zeros((2, 0), np.int32)", "zeros({2, 0}, int32)"),

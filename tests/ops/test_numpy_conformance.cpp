@@ -1,0 +1,188 @@
+// Random shapes and operations computed by nabla and by NumPy (through .npy
+// files and tests/ops/numpy_conformance.py), compared element by element.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+#include "nabla/core/random.hpp"
+#include "nabla/io/npy.hpp"
+#include "nabla/ops/elementwise.hpp"
+#include "nabla/ops/linalg.hpp"
+#include "nabla/ops/reduce.hpp"
+
+using namespace nabla;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Case {
+    std::string op, args;
+    Tensor a, b, result;
+};
+
+class CaseMaker {
+public:
+    explicit CaseMaker(std::uint64_t seed) : gen_(seed) {}
+
+    std::int64_t pick(std::int64_t lo, std::int64_t hi) {  // [lo, hi]
+        return lo + static_cast<std::int64_t>(gen_.next_below(static_cast<std::uint64_t>(hi - lo + 1)));
+    }
+    Shape shape(int min_rank, int max_rank, std::int64_t max_dim = 5) {
+        Shape s(static_cast<std::size_t>(pick(min_rank, max_rank)));
+        for (auto& d : s) d = pick(1, max_dim);
+        return s;
+    }
+    // b's shape: a suffix of a's with some sizes set to 1.
+    Shape broadcast_partner(const Shape& a) {
+        Shape b(a.begin() + pick(0, static_cast<std::int64_t>(a.size()) - 1), a.end());
+        for (auto& d : b)
+            if (pick(0, 2) == 0) d = 1;
+        return b;
+    }
+    DType dtype() {
+        static const DType all[] = {bool_, uint8, int32, int64, float32, float64};
+        return all[pick(0, 5)];
+    }
+    Tensor tensor(const Shape& s, DType dt) {
+        if (dt == bool_) return random::randint(0, 2, s, gen_, int64).astype(bool_);
+        if (!is_floating(dt)) return random::randint(0, 50, s, gen_, dt);
+        return random::uniform(s, -3, 3, gen_, dt);
+    }
+
+private:
+    random::Generator gen_;
+};
+
+std::string join(const std::vector<int>& v) {
+    std::string s;
+    for (int x : v) s += (s.empty() ? "" : ",") + std::to_string(x);
+    return s;
+}
+
+std::vector<Case> make_cases() {
+    CaseMaker m(2024);
+    std::vector<Case> cases;
+    using Bin = std::function<Tensor(const Tensor&, const Tensor&)>;
+    const std::vector<std::pair<std::string, Bin>> binary = {
+        {"add", add}, {"subtract", subtract}, {"multiply", multiply}, {"divide", divide},
+        {"maximum", maximum}, {"minimum", minimum}, {"less", less}, {"equal", equal}};
+    for (int i = 0; i < 60; ++i) {
+        const auto& [name, fn] = binary[static_cast<std::size_t>(i) % binary.size()];
+        Shape sa = m.shape(1, 4), sb = m.broadcast_partner(sa);
+        if (i % 3 == 0) std::swap(sa, sb);
+        DType da = m.dtype(), db = m.dtype();
+        if (name == "subtract" && da == bool_ && db == bool_) db = int32;
+        Tensor a = m.tensor(sa, da), b = m.tensor(sb, db);
+        if (name == "divide") b = b + as_operand(b, 1);  // no 0/0
+        cases.push_back({name, "", a, b, fn(a, b)});
+    }
+    for (int i = 0; i < 40; ++i) {
+        static const char* names[] = {"sum", "mean", "max", "min"};
+        const std::string name = names[i % 4];
+        Tensor a = m.tensor(m.shape(1, 4), m.dtype());
+        std::vector<int> axes;
+        for (int d = 0; d < a.ndim(); ++d)
+            if (m.pick(0, 1)) axes.push_back(m.pick(0, 1) ? d : d - a.ndim());
+        const bool keep = m.pick(0, 1);
+        Tensor r = name == "sum" ? sum(a, axes, keep) : name == "mean" ? mean(a, axes, keep)
+                 : name == "max" ? max(a, axes, keep) : min(a, axes, keep);
+        cases.push_back({name, (axes.empty() ? "all" : join(axes)) + (keep ? " 1" : " 0"), a, {}, r});
+    }
+    for (int i = 0; i < 10; ++i) {
+        Tensor a = m.tensor(m.shape(1, 3), i % 2 ? float32 : int32);
+        const bool flat = i % 3 == 0;
+        const int axis = flat ? 0 : static_cast<int>(m.pick(0, a.ndim() - 1));
+        auto fn = i % 2 ? argmax : argmin;
+        Tensor r = flat ? fn(a, std::nullopt, false) : fn(a, axis, false);
+        cases.push_back({i % 2 ? "argmax" : "argmin", flat ? "none" : std::to_string(axis), a, {}, r});
+    }
+    // dot and matmul in every rank combination (1-D ... 4-D on each side).
+    for (int ra = 1; ra <= 4; ++ra)
+        for (int rb = 1; rb <= 4; ++rb) {
+            const std::int64_t k = m.pick(1, 6);
+            Shape sa = m.shape(ra, ra), sb = m.shape(rb, rb);
+            sa.back() = k;
+            sb[rb == 1 ? 0 : static_cast<std::size_t>(rb - 2)] = k;
+            DType dt = (ra + rb) % 3 == 0 ? float64 : float32;
+            Tensor a = m.tensor(sa, dt), b = m.tensor(sb, dt);
+            cases.push_back({"dot", "", a, b, dot(a, b)});
+            Shape mb = sb;  // matmul: batch axes must broadcast
+            for (int d = 0; d + 2 < rb && d + 2 < ra; ++d) mb[static_cast<std::size_t>(rb - 3 - d)] = m.pick(0, 1) ? 1 : sa[static_cast<std::size_t>(ra - 3 - d)];
+            Tensor bm = m.tensor(mb, dt);
+            cases.push_back({"matmul", "", a, bm, matmul(a, bm)});
+        }
+    // Slicing (negative steps, negative bounds, integers) and transposes.
+    for (int i = 0; i < 20; ++i) {
+        Tensor a = m.tensor(m.shape(1, 4, 6), float32);
+        std::vector<Index> items;
+        std::string text;
+        for (int d = 0; d < a.ndim(); ++d) {
+            if (!text.empty()) text += ",";
+            if (m.pick(0, 4) == 0) {
+                const std::int64_t v = m.pick(-a.shape(d), a.shape(d) - 1);
+                items.emplace_back(v);
+                text += "i" + std::to_string(v);
+                continue;
+            }
+            auto bound = [&](std::string& t) -> std::optional<std::int64_t> {
+                if (m.pick(0, 2) == 0) { t += "n"; return std::nullopt; }
+                const std::int64_t v = m.pick(-8, 8);
+                t += std::to_string(v);
+                return v;
+            };
+            std::string t;
+            auto s0 = bound(t); t += ":";
+            auto s1 = bound(t); t += ":";
+            std::int64_t step = m.pick(1, 3) * (m.pick(0, 1) ? 1 : -1);
+            t += std::to_string(step);
+            items.emplace_back(Slice(s0, s1, step));
+            text += t;
+        }
+        cases.push_back({"index", text, a, {}, a.index(items)});
+        std::vector<int> perm(static_cast<std::size_t>(a.ndim()));
+        for (int d = 0; d < a.ndim(); ++d) perm[d] = d;
+        for (int d = a.ndim() - 1; d > 0; --d) std::swap(perm[d], perm[m.pick(0, d)]);
+        cases.push_back({"transpose", i % 4 ? join(perm) : "rev", a, {}, i % 4 ? a.transpose(perm) : a.transpose()});
+    }
+    return cases;
+}
+
+void expect_same(const Tensor& want, const Tensor& got, const std::string& what) {
+    ASSERT_EQ(to_string(want.shape()), to_string(got.shape())) << what;
+    ASSERT_EQ(name(want.dtype()), name(got.dtype())) << what;
+    const auto w = want.to_vector<double>(), g = got.to_vector<double>();
+    const double tol = got.dtype() == float32 ? 1e-5 : 1e-12;
+    for (std::size_t i = 0; i < w.size(); ++i)
+        ASSERT_NEAR(g[i], w[i], tol * std::max(1.0, std::abs(w[i]))) << what << " at flat index " << i;
+}
+
+}  // namespace
+
+TEST(NumPyConformance, RandomCasesMatchNumPy) {
+    const fs::path dir = fs::temp_directory_path() / ("nabla_numpy_" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    const auto cases = make_cases();
+    {
+        std::ofstream spec(dir / "spec.txt");
+        for (std::size_t i = 0; i < cases.size(); ++i) {
+            const auto& c = cases[i];
+            io::save_npy(dir / (std::to_string(i) + "_a.npy"), c.a);
+            if (c.b.defined()) io::save_npy(dir / (std::to_string(i) + "_b.npy"), c.b);
+            spec << i << " " << c.op << " " << c.args << "\n";
+        }
+    }
+    const std::string cmd = std::string(NABLA_PYTHON) + " " + NABLA_SOURCE_DIR + "/tests/ops/numpy_conformance.py " + dir.string();
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << "NumPy failed (is python3-numpy installed?): " << cmd;
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+        const auto& c = cases[i];
+        std::ostringstream what;
+        what << "case " << i << ": " << c.op << " " << c.args << " of " << to_string(c.a.shape()) << " " << name(c.a.dtype());
+        if (c.b.defined()) what << " and " << to_string(c.b.shape()) << " " << name(c.b.dtype());
+        expect_same(io::load_npy(dir / (std::to_string(i) + "_r.npy")), c.result, what.str());
+    }
+    fs::remove_all(dir);
+}
