@@ -6,6 +6,8 @@
 #include <iostream>
 #include <sstream>
 
+#include "sequential_state.hpp"
+
 namespace nabla::models {
 
 Sequential::Sequential(std::string name)
@@ -16,10 +18,6 @@ Sequential::Sequential(std::initializer_list<layers::LayerHandle> layers, std::s
     : Sequential(std::move(name)) {
     for (const auto& h : layers) add(h);
 }
-
-Sequential::~Sequential() = default;
-Sequential::Sequential(Sequential&&) noexcept = default;
-Sequential& Sequential::operator=(Sequential&&) noexcept = default;
 
 void Sequential::adopt(const std::shared_ptr<layers::Layer>& layer) {
     if (!layer) throw ValueError("Sequential '" + name_ + "'.add: the layer is a null pointer");

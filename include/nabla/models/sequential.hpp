@@ -10,6 +10,16 @@
 //
 // Without an input shape (no input_shape on the first layer, no Input) the
 // model builds its weights on first use: the first call, fit, or build().
+//
+// Training, as the book:
+//   model.compile("rmsprop", "categorical_crossentropy", {"accuracy"});
+//   model.fit(train_images, train_labels, {.epochs = 5, .batch_size = 128});
+//   auto [test_loss, test_acc] = model.evaluate(test_images, test_labels);
+//   Tensor predictions = model.predict(test_images(Slice(0, 10)));
+//
+// Inputs must be floating point: integer images (uint8 pixels) are refused
+// with a hint to convert them as the book does (astype(float32) / 255),
+// because feeding raw 0..255 values trains badly without any error.
 #include <cstdint>
 #include <iosfwd>
 #include <memory>
@@ -19,16 +29,23 @@
 #include "nabla/core/random.hpp"
 #include "nabla/core/tensor.hpp"
 #include "nabla/layers/layer.hpp"
+#include "nabla/models/training_options.hpp"
 
 namespace nabla::models {
 
-class Sequential {
+namespace detail {
+class TrainStep;
+}
+
+// A ModelHandle so that callbacks (EarlyStopping, ...) can stop training and
+// read or restore weights.
+class Sequential : public callbacks::ModelHandle {
 public:
     // An empty model; add layers with add(). An empty name asks for an
     // automatic one ("sequential", "sequential_1", ...).
     explicit Sequential(std::string name = "");
     Sequential(std::initializer_list<layers::LayerHandle> layers, std::string name = "");
-    ~Sequential();
+    ~Sequential() override;
     Sequential(Sequential&&) noexcept;
     Sequential& operator=(Sequential&&) noexcept;
     Sequential(const Sequential&) = delete;
@@ -63,8 +80,8 @@ public:
     std::vector<Variable> non_trainable_weights() const;
     std::int64_t count_params() const;
     // Copies of every weight, in weights() order; set_weights takes the same list.
-    std::vector<Tensor> get_weights() const;
-    void set_weights(const std::vector<Tensor>& values);
+    std::vector<Tensor> get_weights() const override;
+    void set_weights(const std::vector<Tensor>& values) override;
 
     // Keras's summary table. ValueError before the model is built.
     void summary(std::ostream& os) const;
@@ -79,7 +96,46 @@ public:
     void set_seed(std::uint64_t seed);
     random::Generator& generator() { return rng_; }
 
+    // --- training ---
+    // Sets the optimizer, loss and metrics; compiling again replaces them
+    // (and the optimizer's state). Names are Keras's.
+    void compile(OptimizerArg optimizer, LossArg loss, std::vector<MetricArg> metrics = {});
+    bool compiled() const;
+    optimizers::Optimizer* optimizer() override;
+    const losses::Loss* loss() const;
+    std::vector<std::shared_ptr<metrics::Metric>> metrics() const;
+
+    // Trains for options.epochs epochs of mini-batches and returns the
+    // History (one entry per epoch: loss, metrics, and val_ versions with
+    // validation data). Epoch values are means over the epoch's samples (each
+    // batch weighted by its size); the last, partial batch is used. A batch
+    // whose loss is NaN or infinite is not applied: training stops there,
+    // with a message on std::cerr naming the epoch and batch, and the
+    // History's last loss is that non-finite value.
+    callbacks::History fit(const Tensor& x, const Tensor& y, FitOptions options = {});
+    // Loss and metrics over all samples, in inference mode.
+    Evaluation evaluate(const Tensor& x, const Tensor& y, EvaluateOptions options = {});
+    Evaluation evaluate(const Tensor& x, const Tensor& y, std::int64_t batch_size);
+    // Outputs for every sample, computed batch by batch in inference mode.
+    Tensor predict(const Tensor& x, PredictOptions options = {});
+    Tensor predict(const Tensor& x, std::int64_t batch_size);
+    // One step on one batch; metrics are over this batch only (Keras's
+    // reset_metrics=True).
+    Evaluation train_on_batch(const Tensor& x, const Tensor& y);
+    Evaluation test_on_batch(const Tensor& x, const Tensor& y);
+    Tensor predict_on_batch(const Tensor& x);
+
 private:
+    struct Compiled;
+    struct Prepared;
+    Compiled& require_compiled(const char* what) const;
+    Prepared prepare(const char* who, const Tensor& x, const Tensor& y);
+    Tensor prepare_x(const char* who, const Tensor& x);
+    Evaluation run_test(const Prepared& data, std::int64_t batch_size, callbacks::CallbackList& cbs);
+    Evaluation current_logs(const char* prefix = "") const;
+    void reset_metrics();
+    void update_metrics(const Tensor& y, const Tensor& y_pred);
+
     void adopt(const std::shared_ptr<layers::Layer>& layer);
     void build_from_declared_shape();
     Shape check_chain(const Shape& input_shape) const;
@@ -90,6 +146,7 @@ private:
     random::Generator rng_;
     Shape input_shape_, output_shape_;
     bool built_ = false;
+    std::unique_ptr<Compiled> compiled_;
 };
 
 }  // namespace nabla::models

@@ -1,0 +1,65 @@
+#include "train_step.hpp"
+
+#include <cmath>
+
+#include "nabla/autodiff/gradient_tape.hpp"
+#include "nabla/models/sequential.hpp"
+
+namespace nabla::models::detail {
+
+namespace {
+
+// The reference step: GradientTape over the layers' own forward passes.
+class TapeTrainStep final : public TrainStep {
+public:
+    TapeTrainStep(Sequential& model, const losses::Loss& loss, optimizers::Optimizer& optimizer)
+        : model_(model), loss_(loss), optimizer_(optimizer) {}
+
+    StepResult train(const Tensor& x, const Tensor& y) override {
+        // Read each step: freezing a layer between two fit() calls takes effect.
+        std::vector<Variable> vars = model_.trainable_weights();
+        std::vector<Tensor> sources(vars.begin(), vars.end());
+        StepResult r;
+        std::vector<Tensor> grads;
+        {
+            GradientTape tape;
+            r.y_pred = model_(x, /*training=*/true);
+            Tensor loss = loss_.call(y, r.y_pred);
+            r.loss = loss.item<double>();
+            if (!std::isfinite(r.loss)) {
+                r.applied = false;
+                return r;
+            }
+            grads = tape.gradient(loss, sources);
+        }
+        std::vector<optimizers::GradientAndVariable> pairs;
+        pairs.reserve(vars.size());
+        for (std::size_t i = 0; i < vars.size(); ++i) pairs.emplace_back(grads[i], &vars[i]);
+        if (!pairs.empty()) optimizer_.apply_gradients(pairs);
+        return r;
+    }
+
+    StepResult test(const Tensor& x, const Tensor& y) override {
+        StepResult r;
+        r.y_pred = model_(x, /*training=*/false);
+        r.loss = loss_.call(y, r.y_pred).item<double>();
+        r.applied = false;
+        return r;
+    }
+
+    Tensor predict(const Tensor& x) override { return model_(x, /*training=*/false); }
+
+private:
+    Sequential& model_;
+    const losses::Loss& loss_;
+    optimizers::Optimizer& optimizer_;
+};
+
+}  // namespace
+
+std::unique_ptr<TrainStep> make_train_step(Sequential& model, const losses::Loss& loss,
+                                           optimizers::Optimizer& optimizer) {
+    return std::make_unique<TapeTrainStep>(model, loss, optimizer);
+}
+
+}  // namespace nabla::models::detail

@@ -1,0 +1,48 @@
+#pragma once
+// Internal: the one seam between fit()/evaluate()/predict() and the
+// arithmetic of a batch.
+//
+// The loops in training.cpp only gather batches, keep the running metrics
+// and call callbacks; everything that touches the model's numbers for one
+// batch goes through a TrainStep. The reference implementation records the
+// forward pass on a GradientTape, differentiates the loss and hands the
+// gradients to the optimizer. A faster implementation (a fused,
+// allocation-free Dense-stack step, say) can replace it in make_train_step()
+// without any change to the loops.
+#include <memory>
+#include <vector>
+
+#include "nabla/autodiff/variable.hpp"
+#include "nabla/core/tensor.hpp"
+#include "nabla/training/losses.hpp"
+#include "nabla/training/optimizers.hpp"
+
+namespace nabla::models {
+class Sequential;
+}
+
+namespace nabla::models::detail {
+
+struct StepResult {
+    double loss = 0;  // the batch's mean loss
+    Tensor y_pred;    // the batch's predictions, for the metrics
+    bool applied = true;  // false when the loss was not finite and no update was made
+};
+
+class TrainStep {
+public:
+    virtual ~TrainStep() = default;
+    // One optimisation step on (x, y) in training mode. If the loss is NaN
+    // or infinite the weights are left as they were (applied = false).
+    virtual StepResult train(const Tensor& x, const Tensor& y) = 0;
+    // The loss and predictions in inference mode; no update.
+    virtual StepResult test(const Tensor& x, const Tensor& y) = 0;
+    // Predictions in inference mode.
+    virtual Tensor predict(const Tensor& x) = 0;
+};
+
+// The step for this model, loss and optimizer (all outlive the step).
+std::unique_ptr<TrainStep> make_train_step(Sequential& model, const losses::Loss& loss,
+                                           optimizers::Optimizer& optimizer);
+
+}  // namespace nabla::models::detail
