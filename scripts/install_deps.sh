@@ -6,13 +6,14 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libdnnl-dev            # oneDNN: matrix products (see docs/DESIGN.md)
+  ocl-icd-opencl-dev     # oneDNN's CMake config requires OpenCL headers (its GPU runtime)
   zlib1g-dev libpng-dev  # .npz / gzip IDX, PNG pictures
   libcurl4-openssl-dev   # dataset download
   libssl-dev             # SHA-256 of downloaded files
   libcli11-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev  # libFuzzer targets
-  python3 python3-numpy python3-torch  # NumPy conformance and PyTorch cross-checks (tests only)
+  python3 python3-numpy python3-torch python3-pil  # NumPy/PyTorch/Pillow cross-checks (tests only)
   dataset-fashion-mnist  # full-size training data, from Debian
 )
 

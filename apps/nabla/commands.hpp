@@ -1,0 +1,12 @@
+#pragma once
+// The nabla command-line tool's subcommands (apps/nabla/).
+#include <CLI/CLI.hpp>
+
+namespace nabla::cli {
+
+// Registers `nabla train` on app; the callback runs the experiment.
+void add_train_command(CLI::App& app);
+// Registers `nabla show`.
+void add_show_command(CLI::App& app);
+
+}  // namespace nabla::cli

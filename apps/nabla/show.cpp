@@ -1,0 +1,54 @@
+// `nabla show`: draw one digit in the terminal (and optionally to a PNG).
+#include <iostream>
+
+#include "commands.hpp"
+#include "nabla/data/datasets.hpp"
+#include "nabla/io/image.hpp"
+#include "nabla/nabla.hpp"
+
+namespace nabla::cli {
+
+namespace {
+
+struct ShowArgs {
+    std::string dataset = "mnist", split = "train", data_dir, png;
+    std::int64_t index = 4;
+    int scale = 8;
+};
+
+void run_show(const ShowArgs& a) {
+    std::optional<std::filesystem::path> dir;
+    if (!a.data_dir.empty()) dir = a.data_dir;
+    const auto subset = a.split == "train" ? datasets::Subset::train : datasets::Subset::test;
+    auto [images, labels] = a.dataset == "mnist" ? datasets::mnist::load_subset(subset, dir)
+                                                 : datasets::fashion_mnist::load_subset(subset, dir);
+    if (a.index < -images.shape(0) || a.index >= images.shape(0))
+        throw IndexError("--index " + std::to_string(a.index) + " is out of range: the " + a.split + " split has " +
+                         std::to_string(images.shape(0)) + " images");
+    Tensor digit = images[a.index];
+    const int label = labels[a.index].item<int>();
+    std::cout << io::render_terminal(digit);
+    std::cout << a.dataset << " " << a.split << "[" << a.index << "]: label " << label;
+    if (a.dataset == "fashion_mnist") std::cout << " (" << datasets::fashion_mnist::class_names[label] << ")";
+    std::cout << "\n";
+    if (!a.png.empty()) {
+        io::save_image(a.png, digit, {.scale = a.scale});
+        std::cout << "wrote " << a.png << "\n";
+    }
+}
+
+}  // namespace
+
+void add_show_command(CLI::App& app) {
+    auto args = std::make_shared<ShowArgs>();
+    CLI::App* cmd = app.add_subcommand("show", "Draw one image of a dataset in the terminal (and to a PNG)");
+    cmd->add_option("--dataset", args->dataset, "Dataset")->check(CLI::IsMember({"mnist", "fashion_mnist"}))->capture_default_str();
+    cmd->add_option("--index", args->index, "Which image (negative counts from the end)")->capture_default_str();
+    cmd->add_option("--split", args->split, "train or test")->check(CLI::IsMember({"train", "test"}))->capture_default_str();
+    cmd->add_option("--data-dir", args->data_dir, "Directory holding the dataset's IDX files");
+    cmd->add_option("--png", args->png, "Also save the image as a PNG (binary colour map, as the book's imshow)");
+    cmd->add_option("--scale", args->scale, "PNG pixels per image pixel")->check(CLI::Range(1, 64))->capture_default_str();
+    cmd->callback([args] { run_show(*args); });
+}
+
+}  // namespace nabla::cli
