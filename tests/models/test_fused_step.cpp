@@ -46,6 +46,8 @@ void expect_close(const Tensor& a, const Tensor& b, double tol, const std::strin
         ASSERT_NEAR(x[i], y[i], tol * (1 + std::abs(y[i]))) << what << " at " << i;
 }
 
+void PrintTo(const Config& c, std::ostream* os) { *os << c.name; }
+
 class FusedStep : public ::testing::TestWithParam<Config> {};
 
 TEST_P(FusedStep, TrainsLikeTheTape) {
