@@ -186,9 +186,11 @@ private:
 
     bool targets_ok(const Tensor& y, std::int64_t rows) {
         const std::int64_t classes = stages_.back().units;
+        // Shapes are compared by hand: a Shape temporary would allocate.
+        const Shape& s = y.shape();
         if (loss_kind_ == LossKind::one_hot)
-            return y.dtype() == float32 && y.is_contiguous() && y.shape() == Shape{rows, classes};
-        const bool shape_ok = y.shape() == Shape{rows} || y.shape() == Shape{rows, 1};
+            return y.dtype() == float32 && y.is_contiguous() && s.size() == 2 && s[0] == rows && s[1] == classes;
+        const bool shape_ok = (s.size() == 1 || (s.size() == 2 && s[1] == 1)) && s[0] == rows;
         if (!shape_ok || !y.is_contiguous()) return false;
         class_ids_.resize(static_cast<std::size_t>(rows));
         switch (y.dtype()) {

@@ -12,13 +12,20 @@
 
 namespace nabla::detail {
 
+std::atomic<int>& matrix_library_calls() {
+    static std::atomic<int> calls{0};
+    return calls;
+}
+
 template <>
 void gemm<float>(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
                  const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
                  std::int64_t ldc) {
     if (M == 0 || N == 0) return;
+    matrix_library_calls().fetch_add(1, std::memory_order_relaxed);
     const dnnl_status_t st = dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', M, N, K, alpha, A, lda, B, ldb,
                                         beta, C, ldc);
+    matrix_library_calls().fetch_sub(1, std::memory_order_relaxed);
     if (st != dnnl_success) throw Error("matmul: oneDNN sgemm failed with status " + std::to_string(st));
 }
 

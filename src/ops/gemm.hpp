@@ -7,7 +7,15 @@
 // the integer types use our own blocked kernel.
 #include <cstdint>
 
+#include <atomic>
+
 namespace nabla::detail {
+
+// The number of float matrix products in flight (oneDNN calls). oneDNN's
+// sgemm allocates its packing buffer on every call; the steady-state
+// allocation test (tests/alloc/) uses this to tell those allocations from
+// our own, of which there must be none.
+std::atomic<int>& matrix_library_calls();
 
 template <typename T>
 void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* A,

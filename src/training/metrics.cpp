@@ -52,7 +52,8 @@ bool sparse_hits(const Tensor& y_true, const Tensor& y_pred, double& hits, doubl
     if (y_pred.dtype() != float32 || y_pred.ndim() != 2 || !y_pred.is_contiguous() || !y_true.is_contiguous())
         return false;
     const std::int64_t n = y_pred.shape(0), c = y_pred.shape(1);
-    if (y_true.shape() != Shape{n} && y_true.shape() != Shape{n, 1}) return false;
+    const Shape& t = y_true.shape();  // compared by hand: a Shape temporary allocates
+    if (t.empty() || t[0] != n || t.size() > 2 || (t.size() == 2 && t[1] != 1)) return false;
     const float* p = y_pred.data<float>();
     std::int64_t h = 0;
     switch (y_true.dtype()) {

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include "nabla/training/optimizers.hpp"
 
 #include <cmath>
@@ -127,41 +128,48 @@ void Optimizer::apply(std::span<const Tensor> grads, std::span<Variable* const> 
 
 void Optimizer::apply_gradients(std::span<const GradientAndVariable> grads_and_vars) {
     if (grads_and_vars.empty()) return;  // Keras: an empty list is a no-op
-    const std::string op = name() + ".apply_gradients";
+    // The messages are built only on error: a training step allocates nothing.
+    auto op = [&] { return name() + ".apply_gradients"; };
     // Validate everything before writing anything, so a bad call leaves
-    // the variables and slots untouched.
-    std::vector<std::pair<Tensor, Variable*>> work;
-    std::unordered_set<std::uint64_t> seen;
+    // the variables and slots untouched. The scratch lists keep their
+    // capacity from step to step.
+    std::vector<std::pair<Tensor, Variable*>>& work = work_;
+    work.clear();
+    seen_ids_.clear();
     for (const auto& [grad, var] : grads_and_vars) {
-        if (var == nullptr) throw ValueError(op + ": null variable");
+        if (var == nullptr) throw ValueError(op() + ": null variable");
         if (!is_floating(var->dtype()))
-            throw DTypeError(op + ": variable '" + var->name() + "' is " + std::string(nabla::name(var->dtype())) +
+            throw DTypeError(op() + ": variable '" + var->name() + "' is " + std::string(nabla::name(var->dtype())) +
                              "; only float32 and float64 variables can be optimized");
-        if (!seen.insert(var->value().id()).second)
-            throw ValueError(op + ": variable '" + var->name() + "' appears twice");
+        seen_ids_.push_back(var->value().id());
         if (!grad.defined()) {
             if (!warned_missing_gradient_[var->value().id()]) {
                 warned_missing_gradient_[var->value().id()] = true;
-                std::cerr << "Warning: " << op << ": gradients do not exist for variable '" << var->name()
+                std::cerr << "Warning: " << op() << ": gradients do not exist for variable '" << var->name()
                           << "' when minimizing the loss\n";
             }
             continue;
         }
         if (grad.shape() != var->shape())
-            throw ShapeError(op + ": gradient of shape " + to_string(grad.shape()) + " for variable '" +
+            throw ShapeError(op() + ": gradient of shape " + to_string(grad.shape()) + " for variable '" +
                              var->name() + "' of shape " + to_string(var->shape()));
         Tensor g = grad.dtype() == var->dtype() ? grad.contiguous() : grad.astype(var->dtype());
         work.emplace_back(std::move(g), var);
     }
-    if (work.empty()) throw ValueError(op + ": no gradients provided for any variable");
+    std::sort(seen_ids_.begin(), seen_ids_.end());
+    if (auto dup = std::adjacent_find(seen_ids_.begin(), seen_ids_.end()); dup != seen_ids_.end()) {
+        for (const auto& [grad, var] : grads_and_vars)
+            if (var->value().id() == *dup) throw ValueError(op() + ": variable '" + var->name() + "' appears twice");
+    }
+    if (work.empty()) throw ValueError(op() + ": no gradients provided for any variable");
 
     const double lr = learning_rate();
-    check_finite(op.c_str(), "learning_rate", lr);
+    check_finite(name().c_str(), "learning_rate", lr);
     double global_scale = 1.0;
     if (active(common_.global_clipnorm)) {
         double sq = 0.0;
         for (const auto& [g, var] : work)
-            sq += detail::dispatch_floating(g.dtype(), op.c_str(), [&]<typename T>() {
+            sq += detail::dispatch_floating(g.dtype(), "apply_gradients", [&]<typename T>() {
                 return training_detail::squared_norm(g.data<T>(), g.size());
             });
         // Keras: clip_norm * min(1 / norm, 1 / clip_norm), NaN for a
@@ -174,7 +182,7 @@ void Optimizer::apply_gradients(std::span<const GradientAndVariable> grads_and_v
         Step step{lr, iterations_, global_scale, std::numeric_limits<double>::infinity(),
                   common_.weight_decay.value_or(0.0)};
         if (active(common_.clipnorm)) {
-            const double norm = std::sqrt(detail::dispatch_floating(g.dtype(), op.c_str(), [&]<typename T>() {
+            const double norm = std::sqrt(detail::dispatch_floating(g.dtype(), "apply_gradients", [&]<typename T>() {
                 return training_detail::squared_norm(g.data<T>(), g.size());
             }));
             step.grad_scale = *common_.clipnorm / std::max(norm, *common_.clipnorm);

@@ -124,6 +124,9 @@ private:
     std::int64_t iterations_ = 0;
     std::unordered_map<std::uint64_t, std::vector<Tensor>> slots_;
     std::unordered_map<std::uint64_t, bool> warned_missing_gradient_;
+    // apply_gradients' scratch, kept so that a step does not allocate.
+    std::vector<std::pair<Tensor, Variable*>> work_;
+    std::vector<std::uint64_t> seen_ids_;
 };
 
 // w -= lr * g; with momentum m: m = momentum * m - lr * g, then
