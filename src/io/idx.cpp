@@ -6,6 +6,7 @@
 #include <array>
 #include <bit>
 #include <climits>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -194,11 +195,20 @@ std::size_t read_fully(Reader& in, std::uint8_t* dst, std::size_t n) {
     return done;
 }
 
-// How many more bytes the reader yields (bounded by max_size()).
+// Trailing data is counted up to this much, then reported as "or more": a
+// small gzip file can hide gigabytes after the IDX data (a decompression
+// bomb), and inflating all of it only to name its size would hang the reader.
+constexpr std::uint64_t kDrainLimit = std::uint64_t{1} << 20;
+
+// How many more bytes the reader yields, counting at most kDrainLimit.
 std::uint64_t drain(Reader& in) {
     std::array<std::uint8_t, 65536> scratch;
     std::uint64_t total = 0;
-    while (std::size_t k = in.read(scratch.data(), scratch.size())) total += k;
+    while (total < kDrainLimit) {
+        std::size_t k = in.read(scratch.data(), scratch.size());
+        if (k == 0) break;
+        total += k;
+    }
     return total;
 }
 
@@ -230,6 +240,27 @@ std::uint32_t load_be32(const std::uint8_t* p) {
            (std::uint32_t{p[2]} << 8) | std::uint32_t{p[3]};
 }
 
+// Bytes of element data the header promises, refusing shapes whose sizes
+// overflow. As in NumPy (PyArray_NewFromDescr), zero dimensions are skipped
+// in the check: an empty (0, 2^32-1, 2^32-1) tensor still gets strides, and
+// they must fit in int64 too. The tensor's item size counts as well as the
+// file's, since int8 and int16 widen to int32.
+std::uint64_t checked_data_bytes(const Header& h, const std::string& name) {
+    const std::uint64_t widest = std::max(h.type->width, itemsize(h.type->dtype));
+    std::uint64_t nonzero = widest;
+    bool empty = false;
+    for (std::int64_t d : h.shape) {
+        if (d == 0) {
+            empty = true;
+        } else if (__builtin_mul_overflow(nonzero, static_cast<std::uint64_t>(d), &nonzero) ||
+                   nonzero > static_cast<std::uint64_t>(INT64_MAX)) {
+            fail(name, "declares an impossible size: dimensions " + to_string(h.shape) + " of " +
+                           h.type->name + " overflow a 64-bit byte count (corrupt header?)");
+        }
+    }
+    return empty ? 0 : nonzero / widest * h.type->width;
+}
+
 Header read_header(Reader& in, const std::string& name) {
     std::array<std::uint8_t, 4> magic{};
     std::size_t got = read_fully(in, magic.data(), 4);
@@ -256,27 +287,21 @@ Header read_header(Reader& in, const std::string& name) {
         fail(name, "is truncated: its header declares " + std::to_string(ndim) +
                        " dimensions, which take " + std::to_string(h.header_bytes) +
                        " bytes, file has " + std::to_string(4 + got) + in.size_note());
-    // Sizes beyond 2^62 bytes are refused so the products cannot overflow.
-    constexpr std::uint64_t kLimit = std::uint64_t{1} << 62;
-    std::uint64_t count = 1;
-    for (std::size_t i = 0; i < ndim; ++i) {
-        std::uint64_t d = load_be32(&dims[4 * i]);
-        h.shape.push_back(static_cast<std::int64_t>(d));
-        count = (d != 0 && count > kLimit / d) ? kLimit + 1 : count * d;
-    }
-    if (count > kLimit / h.type->width)
-        fail(name, "declares an impossible size: " + to_string(h.shape) + " elements of " +
-                       h.type->name);
-    h.data_bytes = count * h.type->width;
+    for (std::size_t i = 0; i < ndim; ++i)
+        h.shape.push_back(static_cast<std::int64_t>(load_be32(&dims[4 * i])));
+    h.data_bytes = checked_data_bytes(h, name);
     return h;
 }
 
+// `at_least`: `has` is a lower bound (trailing data was not all counted).
 [[noreturn]] void size_mismatch(const std::string& name, const Header& h, std::uint64_t has,
-                                const std::string& note) {
+                                const std::string& note, bool at_least = false) {
     std::uint64_t expected = h.header_bytes + h.data_bytes;
     std::string what = has < expected ? "is truncated" : "is longer than its header says";
+    const std::string more = at_least ? " or more" : "";
     fail(name, what + ": expected " + std::to_string(expected) + " bytes of " + data_kind(h) +
-                   " (" + describe_layout(h) + "), file has " + std::to_string(has) + note);
+                   " (" + describe_layout(h) + "), file has " + std::to_string(has) + more +
+                   note);
 }
 
 // Big-endian file elements -> native tensor elements, in place when the
@@ -318,7 +343,7 @@ Tensor parse(Reader& in, const std::string& name) {
     std::uint64_t got = read_fully(in, target, h.data_bytes);
     if (got < h.data_bytes) size_mismatch(name, h, h.header_bytes + got, in.size_note());
     if (std::uint64_t extra = drain(in); extra > 0)
-        size_mismatch(name, h, expected + extra, in.size_note());
+        size_mismatch(name, h, expected + extra, in.size_note(), extra >= kDrainLimit);
     if (auto* gz = dynamic_cast<GzipReader*>(&in); gz && gz->truncated())
         fail(name, "is truncated: the IDX data is complete but the gzip stream ends before "
                    "its end marker and checksum (incomplete download?)");

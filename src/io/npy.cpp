@@ -24,6 +24,11 @@ constexpr std::size_t kAlign = 64;         // numpy.lib.format.ARRAY_ALIGN
 constexpr std::size_t kGrowthDigits = 21;  // numpy.lib.format.GROWTH_AXIS_MAX_DIGITS
 constexpr std::size_t kMaxDims = 32;       // NumPy's NPY_MAXDIMS
 constexpr int kMaxNesting = 16;
+// numpy.lib.format's _MAX_HEADER_SIZE: NumPy refuses longer headers, and the
+// longest header of a dtype nabla reads (32 axes of 20 digits) is far below.
+// Without a cap a version-2 header of gigabytes would be parsed into a
+// syntax tree many times its size.
+constexpr std::size_t kMaxHeaderSize = 10000;
 
 // Printable excerpt of untrusted text for error messages.
 std::string excerpt(std::string_view s, std::size_t max_len = 120) {
@@ -291,6 +296,9 @@ std::size_t data_bytes(const Header& h, const std::string& context) {
     }
     std::uint64_t bytes = 0;
     overflow |= __builtin_mul_overflow(n, itemsize(h.dtype), &bytes);
+    // Like NumPy, the byte size ignoring zero dimensions must fit too: an
+    // empty tensor still gets strides, and byte offsets are products of them.
+    overflow |= __builtin_mul_overflow(with_ones, itemsize(h.dtype), &with_ones);
     if (overflow || with_ones > static_cast<std::uint64_t>(INT64_MAX))
         throw IOError(context + ": shape " + to_string(h.shape) + " is too large");
     return static_cast<std::size_t>(bytes);
@@ -348,6 +356,10 @@ Tensor parse_npy(std::span<const std::uint8_t> bytes, const std::string& context
     if (header_len > bytes.size() - prefix)
         throw IOError(context + ": truncated file: the header is " + std::to_string(header_len) +
                       " bytes but only " + std::to_string(bytes.size() - prefix) + " follow");
+    if (header_len > kMaxHeaderSize)
+        throw IOError(context + ": header of " + std::to_string(header_len) +
+                      " bytes is longer than NumPy's limit of " + std::to_string(kMaxHeaderSize) +
+                      " (corrupt file, or a dtype nabla does not read)");
     const std::string_view text(reinterpret_cast<const char*>(bytes.data() + prefix), header_len);
     const Header h = header_from_dict(LiteralParser(text, context).parse(), context);
 

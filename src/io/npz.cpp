@@ -59,6 +59,7 @@ public:
     }
     [[noreturn]] void fail(const std::string& what) const { throw IOError(context_ + ": " + what); }
     std::uint64_t size() const { return bytes_.size(); }
+    const std::uint8_t* data() const { return bytes_.data(); }
 
 private:
     std::span<const std::uint8_t> bytes_;
@@ -204,14 +205,42 @@ std::vector<std::uint8_t> inflate_raw(std::span<const std::uint8_t> in, std::uin
     return out;
 }
 
+// The member's stored (possibly compressed) bytes, after its local header.
+std::span<const std::uint8_t> raw_bytes(const Reader& r, const Member& m) {
+    if (r.u32(m.offset) != kLocalSig) r.fail("member '" + m.name + "': bad local header signature");
+    const std::uint64_t data = m.offset + kLocalSize + r.u16(m.offset + 26) + r.u16(m.offset + 28);
+    return r.span(data, m.compressed, "member data");
+}
+
+// Members must not share bytes. Listing one deflate stream thousands of
+// times is how a small archive inflates to terabytes (the "overlapping" zip
+// bomb); zipfile never writes such archives, so refusing them costs nothing
+// and bounds the output by kMaxDeflateRatio times the file size.
+void check_disjoint(const Reader& r, const std::vector<Member>& members) {
+    struct Extent {
+        std::uint64_t begin, end;
+        const Member* m;
+    };
+    std::vector<Extent> extents;
+    for (const Member& m : members) {
+        const auto raw = raw_bytes(r, m);
+        const auto end = static_cast<std::uint64_t>(raw.data() + raw.size() - r.data());
+        extents.push_back({m.offset, end, &m});
+    }
+    std::sort(extents.begin(), extents.end(),
+              [](const Extent& a, const Extent& b) { return a.begin < b.begin; });
+    for (std::size_t i = 1; i < extents.size(); ++i)
+        if (extents[i].begin < extents[i - 1].end)
+            r.fail("corrupt archive: members '" + extents[i - 1].m->name + "' and '" +
+                   extents[i].m->name + "' overlap (a zip bomb?)");
+}
+
 // The member's uncompressed bytes, CRC-checked; stored members are not copied.
 std::span<const std::uint8_t> member_bytes(const Reader& r, const Member& m,
                                            std::vector<std::uint8_t>& buffer) {
     auto fail = [&](const std::string& what) { r.fail("member '" + m.name + "': " + what); };
     if (m.flags & 1) fail("encrypted members are not supported");
-    if (r.u32(m.offset) != kLocalSig) fail("bad local header signature");
-    const std::uint64_t data = m.offset + kLocalSize + r.u16(m.offset + 26) + r.u16(m.offset + 28);
-    const auto raw = r.span(data, m.compressed, "member data");
+    const auto raw = raw_bytes(r, m);
     std::span<const std::uint8_t> out;
     if (m.method == 0) {
         if (m.compressed != m.uncompressed) fail("stored member with differing sizes");
@@ -236,7 +265,9 @@ std::map<std::string, Tensor> read_npz(std::span<const std::uint8_t> bytes,
                                        const std::string& context) {
     const Reader r(bytes, context);
     std::map<std::string, Tensor> arrays;
-    for (const Member& m : read_members(r, read_directory(r))) {
+    const std::vector<Member> members = read_members(r, read_directory(r));
+    check_disjoint(r, members);
+    for (const Member& m : members) {
         std::string key = m.name;
         if (key.size() >= 4 && key.compare(key.size() - 4, 4, ".npy") == 0)
             key.resize(key.size() - 4);

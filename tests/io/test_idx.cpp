@@ -61,6 +61,33 @@ std::vector<std::uint8_t> header(std::uint8_t code, std::vector<std::uint32_t> d
     return b;
 }
 
+std::vector<std::uint8_t> gzip(const std::vector<std::uint8_t>& raw) {
+    z_stream zs{};
+    deflateInit2(&zs, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+    std::vector<std::uint8_t> out(deflateBound(&zs, static_cast<uLong>(raw.size())));
+    zs.next_in = const_cast<Bytef*>(raw.data());
+    zs.avail_in = static_cast<uInt>(raw.size());
+    zs.next_out = out.data();
+    zs.avail_out = static_cast<uInt>(out.size());
+    EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
+    out.resize(zs.total_out);
+    deflateEnd(&zs);
+    return out;
+}
+
+std::vector<std::uint8_t> from_base64(const std::string& text) {
+    const std::string abc = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::vector<std::uint8_t> out;
+    std::uint32_t bits = 0;
+    int n = 0;
+    for (char c : text) {
+        if (c == '=') break;
+        bits = (bits << 6) | static_cast<std::uint32_t>(abc.find(c));
+        if ((n += 6) >= 8) out.push_back(static_cast<std::uint8_t>(bits >> (n -= 8)));
+    }
+    return out;
+}
+
 }  // namespace
 
 TEST(Idx, ReadsRealMnistTestImages) {
@@ -293,4 +320,41 @@ TEST(Idx, MissingFileAndDirectory) {
     EXPECT_NE(msg.find("nope.gz"), std::string::npos) << msg;
     EXPECT_NE(msg.find("cannot be opened"), std::string::npos) << msg;
     EXPECT_NE(io_error([&] { io::read_idx(dir.path()); }).find("is a directory"), std::string::npos);
+}
+
+// Found by fuzzing: dims whose product overflows 64 bits, followed by a zero
+// dim, used to wrap to an "empty" tensor with overflowing strides.
+TEST(Idx, OverflowingDimsBeforeAZeroAreRefused) {
+    const auto repro = from_base64("AAAIBNIA6C3o6OjoAAAEAAAAAAA=");
+    ASSERT_EQ(repro.size(), 20u);
+    std::string msg = io_error([&] { io::idx_from_bytes(repro, "crash.idx"); });
+    EXPECT_NE(msg.find("'crash.idx' declares an impossible size"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("(3523274797, 3907578088, 1024, 0)"), std::string::npos) << msg;
+
+    msg = io_error([&] { io::idx_from_bytes(header(0x08, {0xFFFFFFFF, 0xFFFFFFFF, 0})); });
+    EXPECT_NE(msg.find("impossible size"), std::string::npos) << msg;
+    // int8 widens to int32: its tensor's byte count, not the file's, must fit.
+    msg = io_error([&] { io::idx_from_bytes(header(0x09, {0x80000000, 0x80000000, 0})); });
+    EXPECT_NE(msg.find("impossible size"), std::string::npos) << msg;
+}
+
+TEST(Idx, EmptyTensorWithLargeDimsIsValid) {
+    Tensor t = io::idx_from_bytes(header(0x0D, {0, 0xFFFFFFFF, 1000}));
+    EXPECT_EQ(t.shape(), (Shape{0, 0xFFFFFFFF, 1000}));
+    EXPECT_EQ(t.size(), 0);
+    EXPECT_EQ(t.dtype(), float32);
+}
+
+TEST(Idx, GzipTrailingBombIsCountedOnlyUpToALimit) {
+    // Valid labels followed by 64 MiB of zeros: ~64 KiB compressed. The
+    // reader stops counting after 1 MiB instead of inflating everything.
+    auto raw = header(0x08, {3});
+    raw.insert(raw.end(), {1, 2, 3});
+    raw.resize(raw.size() + (std::size_t{64} << 20), 0);
+    const auto gz = gzip(raw);
+    ASSERT_LT(gz.size(), 128u << 10);
+    std::string msg = io_error([&] { io::idx_from_bytes(gz, "bomb.gz"); });
+    EXPECT_NE(msg.find("'bomb.gz' is longer than its header says: expected 11 bytes"),
+              std::string::npos) << msg;
+    EXPECT_NE(msg.find("or more after gzip decompression"), std::string::npos) << msg;
 }

@@ -477,6 +477,27 @@ TEST(NpyErrors, DataLengthMismatch) {
     EXPECT_HAS(npy_error(npy_image(header("<f8", many + ")"), Bytes(8, 0))), "40 dimensions");
 }
 
+TEST(NpyErrors, StridesOfEmptyTensorsMustFit) {
+    // NumPy's rule: the byte size ignoring zero dims must fit in 64 bits.
+    EXPECT_HAS(npy_error(npy_image(header("<f8", "(0, 4611686018427387904)"), {})), "too large");
+    const Tensor t = io::npy_from_bytes(
+        npy_image(header("|u1", "(0, 1152921504606846976)"), {}), "empty.npy");
+    EXPECT_EQ(t.shape(), (Shape{0, std::int64_t{1} << 60}));
+    EXPECT_EQ(t.size(), 0);
+}
+
+TEST(NpyErrors, HeaderLongerThanNumpysLimit) {
+    // A 20 kB header (version 2.0) is refused before it is parsed, as NumPy
+    // refuses headers over max_header_size = 10000.
+    const std::string dict = header("<f4", "(1,)") + std::string(20000, ' ');
+    const std::string msg = npy_error(npy_image(dict, {0, 0, 0, 0}, 2));
+    EXPECT_HAS(msg, "'bad.npy'");
+    EXPECT_HAS(msg, "longer than NumPy's limit of 10000");
+    // Just below the limit still parses.
+    const std::string ok = header("<f4", "(1,)") + std::string(9800, ' ');
+    EXPECT_EQ(io::npy_from_bytes(npy_image(ok, {0, 0, 0, 0}, 2), "ok.npy").size(), 1);
+}
+
 TEST(NpyErrors, SaveUndefinedTensor) {
     TempDir dir;
     EXPECT_THROW(io::save_npy(dir / "u.npy", Tensor()), ValueError);
@@ -585,4 +606,16 @@ TEST(NpzErrors, BadLocalHeader) {
     Bytes b = small_archive(false);
     b[find_sig(b, 0x04034b50)] = 'X';
     EXPECT_HAS(npz_error(b), "bad local header signature");
+}
+
+TEST(NpzErrors, OverlappingMembersAreRefused) {
+    // Point b.npy's directory entry at a.npy's bytes: the shape of an
+    // "overlapping" zip bomb, which lists one stream many times.
+    Bytes b = small_archive(true);
+    const std::size_t first = find_sig(b, 0x02014b50);
+    const std::size_t second = find_sig(b, 0x02014b50, first + 4);
+    ASSERT_NE(second, std::string::npos);
+    for (int i = 0; i < 4; ++i) b[second + 42 + i] = b[first + 42 + i];
+    const std::string msg = npz_error(b);
+    EXPECT_HAS(msg, "members 'a.npy' and 'b.npy' overlap");
 }
