@@ -1,5 +1,6 @@
 // `nabla show`: draw one digit in the terminal (and optionally to a PNG).
 #include <iostream>
+#include <map>
 
 #include "commands.hpp"
 #include "nabla/data/datasets.hpp"
@@ -13,6 +14,7 @@ namespace {
 struct ShowArgs {
     std::string dataset = "mnist", split = "train", data_dir, png;
     std::int64_t index = 4;
+    io::TerminalColour colour = io::TerminalColour::automatic;
     int scale = 8;
 };
 
@@ -27,7 +29,7 @@ void run_show(const ShowArgs& a) {
                          std::to_string(images.shape(0)) + " images");
     Tensor digit = images[a.index];
     const int label = labels[a.index].item<int>();
-    std::cout << io::render_terminal(digit);
+    std::cout << io::render_terminal(digit, a.colour);
     std::cout << a.dataset << " " << a.split << "[" << a.index << "]: label " << label;
     if (a.dataset == "fashion_mnist") std::cout << " (" << datasets::fashion_mnist::class_names[label] << ")";
     std::cout << "\n";
@@ -48,6 +50,15 @@ void add_show_command(CLI::App& app) {
     cmd->add_option("--data-dir", args->data_dir, "Directory holding the dataset's IDX files");
     cmd->add_option("--png", args->png, "Also save the image as a PNG (binary colour map, as the book's imshow)");
     cmd->add_option("--scale", args->scale, "PNG pixels per image pixel")->check(CLI::Range(1, 64))->capture_default_str();
+    const std::map<std::string, io::TerminalColour> colours = {{"auto", io::TerminalColour::automatic},
+                                                              {"truecolor", io::TerminalColour::truecolor},
+                                                              {"ansi256", io::TerminalColour::ansi256},
+                                                              {"ascii", io::TerminalColour::ascii}};
+    cmd->add_option("--colour", args->colour,
+                    "Terminal drawing: auto (plain characters when not a terminal or NO_COLOR is set), truecolor, "
+                    "ansi256 or ascii")
+        ->transform(CLI::CheckedTransformer(colours, CLI::ignore_case))
+        ->default_str("auto");
     cmd->callback([args] { run_show(*args); });
 }
 

@@ -78,6 +78,7 @@ Tensor prepare_images(const Tensor& images) {
 }
 
 void run_train(const TrainArgs& a) {
+    const std::vector<std::int64_t> hidden = parse_hidden(a.hidden);  // before the slow part
     if (a.threads > 0) set_num_threads(a.threads);
     random::seed(a.seed);
     std::optional<std::filesystem::path> dir;
@@ -93,7 +94,7 @@ void run_train(const TrainArgs& a) {
     models::Sequential model;
     model.set_seed(a.seed);
     bool first = true;
-    for (std::int64_t units : parse_hidden(a.hidden)) {
+    for (std::int64_t units : hidden) {
         layers::DenseOptions opts;
         if (first) opts.input_shape = Shape{784};
         model.add(layers::Dense(units, "relu", opts));

@@ -1,7 +1,10 @@
 #include "train_step.hpp"
 
 #include <cmath>
+#include <cstdlib>
+#include <string>
 
+#include "dense_stack_step.hpp"
 #include "nabla/autodiff/gradient_tape.hpp"
 #include "nabla/models/sequential.hpp"
 
@@ -59,7 +62,12 @@ private:
 
 std::unique_ptr<TrainStep> make_train_step(Sequential& model, const losses::Loss& loss,
                                            optimizers::Optimizer& optimizer) {
-    return std::make_unique<TapeTrainStep>(model, loss, optimizer);
+    auto tape = std::make_unique<TapeTrainStep>(model, loss, optimizer);
+    // NABLA_FUSED_STEP=0 keeps every step on the tape: a diagnostic, and the
+    // baseline of the fused step's measurements (docs/PERFORMANCE.md).
+    const char* env = std::getenv("NABLA_FUSED_STEP");
+    if (env && std::string(env) == "0") return tape;
+    return make_dense_stack_step(model, loss, optimizer, std::move(tape));
 }
 
 }  // namespace nabla::models::detail

@@ -10,6 +10,7 @@
 #include "nabla/ops/nn.hpp"
 #include "nabla/ops/reduce.hpp"
 #include "gemm.hpp"
+#include "dense_kernels.hpp"
 #include "nn_kernels.hpp"
 
 namespace nabla {
@@ -17,7 +18,9 @@ inline namespace ops {
 
 namespace {
 
-using detail::nn::for_rows;
+using detail::dense::ActivationGradRow;
+using detail::dense::bias_activation;
+using detail::dense::product;
 
 void check_dense(const Tensor& x, const Tensor& W, const Tensor& b) {
     if (!x.defined() || !W.defined()) throw ValueError("dense: x and W must be defined tensors");
@@ -36,57 +39,6 @@ void check_dense(const Tensor& x, const Tensor& W, const Tensor& b) {
                          to_string(W.shape()) + ": expected (" + std::to_string(W.shape()[1]) + ",)");
 }
 
-// z (rows, units), contiguous, is overwritten with activation(z + b).
-template <typename T>
-void bias_activation(T* z, const T* b, std::int64_t rows, std::int64_t units, Activation act) {
-    for_rows(rows, units, [&](std::int64_t r) {
-        T* row = z + r * units;
-        if (b)
-            for (std::int64_t j = 0; j < units; ++j) row[j] += b[j];
-        switch (act) {
-            case Activation::Linear: break;
-            case Activation::ReLU:  // NaN stays NaN, as in NumPy's maximum
-                for (std::int64_t j = 0; j < units; ++j) row[j] = row[j] < T(0) ? T(0) : row[j];
-                break;
-            case Activation::Sigmoid:
-                for (std::int64_t j = 0; j < units; ++j) row[j] = T(1) / (T(1) + std::exp(-row[j]));
-                break;
-            case Activation::Tanh:
-                for (std::int64_t j = 0; j < units; ++j) row[j] = std::tanh(row[j]);
-                break;
-            case Activation::Softmax: detail::nn::softmax_row(row, row, units); break;
-        }
-    });
-}
-
-// g · activation'(pre-activation), from the activation's output y.
-struct ActivationGradRow {
-    Activation act;
-    template <typename T>
-    void operator()(T* d, std::int64_t n, const T* y, const T* g) const {
-        switch (act) {
-            case Activation::Linear:
-                for (std::int64_t i = 0; i < n; ++i) d[i] = g[i];
-                break;
-            case Activation::ReLU:  // 0 where the input was 0, as relu()
-                for (std::int64_t i = 0; i < n; ++i) d[i] = y[i] > T(0) ? g[i] : T(0);
-                break;
-            case Activation::Sigmoid:
-                for (std::int64_t i = 0; i < n; ++i) d[i] = g[i] * y[i] * (T(1) - y[i]);
-                break;
-            case Activation::Tanh:
-                for (std::int64_t i = 0; i < n; ++i) d[i] = g[i] * (T(1) - y[i] * y[i]);
-                break;
-            case Activation::Softmax: {
-                T dot = 0;
-                for (std::int64_t i = 0; i < n; ++i) dot += g[i] * y[i];
-                for (std::int64_t i = 0; i < n; ++i) d[i] = y[i] * (g[i] - dot);
-                break;
-            }
-        }
-    }
-};
-
 // The same gradient with differentiable ops, for when an outer tape records.
 Tensor activation_grad_ops(const Tensor& y, const Tensor& g, Activation act) {
     switch (act) {
@@ -99,16 +51,6 @@ Tensor activation_grad_ops(const Tensor& y, const Tensor& g, Activation act) {
     throw ValueError("dense: invalid Activation value " + std::to_string(static_cast<int>(act)));
 }
 
-
-// C (M, N) = op(A) · op(B), all contiguous row-major; zeros when K == 0.
-template <typename T>
-void product(bool ta, bool tb, std::int64_t M, std::int64_t N, std::int64_t K, const T* A, const T* B, T* C) {
-    if (K == 0) {
-        std::fill(C, C + M * N, T(0));
-        return;
-    }
-    detail::gemm<T>(ta, tb, M, N, K, T(1), A, ta ? M : K, B, tb ? K : N, T(0), C, N);
-}
 
 struct DenseBackward {
     Tensor x, W, y;  // as recorded (for the differentiable path)

@@ -13,13 +13,58 @@ namespace {
 
 // Index of the first maximal element of row[0, n), NaN counting as maximal
 // (numpy.argmax).
-std::int64_t argmax_row(const double* row, std::int64_t n) {
+template <typename T>
+std::int64_t argmax_row(const T* row, std::int64_t n) {
     std::int64_t best = 0;
     for (std::int64_t j = 1; j < n; ++j) {
         if (std::isnan(row[best])) break;
         if (row[j] > row[best] || std::isnan(row[j])) best = j;
     }
     return best;
+}
+
+// The fast paths of the accuracy metrics: hits counted straight from
+// contiguous float32 predictions, with no per-sample tensor (and so no heap
+// allocation in the training loop). They return false for anything else,
+// and the general path (which also raises the errors) takes over.
+bool categorical_hits(const Tensor& y_true, const Tensor& y_pred, double& hits, double& rows) {
+    if (y_pred.dtype() != float32 || y_true.dtype() != float32 || y_pred.ndim() != 2 ||
+        y_true.shape() != y_pred.shape() || !y_pred.is_contiguous() || !y_true.is_contiguous())
+        return false;
+    const std::int64_t n = y_pred.shape(0), c = y_pred.shape(1);
+    const float *t = y_true.data<float>(), *p = y_pred.data<float>();
+    std::int64_t h = 0;
+    for (std::int64_t r = 0; r < n; ++r) h += argmax_row(t + r * c, c) == argmax_row(p + r * c, c);
+    hits = static_cast<double>(h);
+    rows = static_cast<double>(n);
+    return true;
+}
+
+template <typename L>
+std::int64_t sparse_hit_count(const L* labels, const float* p, std::int64_t n, std::int64_t c) {
+    std::int64_t h = 0;
+    for (std::int64_t r = 0; r < n; ++r)
+        h += static_cast<double>(labels[r]) == static_cast<double>(argmax_row(p + r * c, c));
+    return h;
+}
+
+bool sparse_hits(const Tensor& y_true, const Tensor& y_pred, double& hits, double& rows) {
+    if (y_pred.dtype() != float32 || y_pred.ndim() != 2 || !y_pred.is_contiguous() || !y_true.is_contiguous())
+        return false;
+    const std::int64_t n = y_pred.shape(0), c = y_pred.shape(1);
+    if (y_true.shape() != Shape{n} && y_true.shape() != Shape{n, 1}) return false;
+    const float* p = y_pred.data<float>();
+    std::int64_t h = 0;
+    switch (y_true.dtype()) {
+        case uint8: h = sparse_hit_count(y_true.data<std::uint8_t>(), p, n, c); break;
+        case int32: h = sparse_hit_count(y_true.data<std::int32_t>(), p, n, c); break;
+        case int64: h = sparse_hit_count(y_true.data<std::int64_t>(), p, n, c); break;
+        case float32: h = sparse_hit_count(y_true.data<float>(), p, n, c); break;
+        default: return false;
+    }
+    hits = static_cast<double>(h);
+    rows = static_cast<double>(n);
+    return true;
 }
 
 Shape drop_last(const Shape& s) { return Shape(s.begin(), s.end() - 1); }
@@ -88,6 +133,11 @@ std::vector<double> aligned_weights(const Tensor& weights, const Tensor& values,
 
 // --- Mean ---
 
+void Mean::merge(double total, double count) {
+    total_ += total;
+    count_ += count;
+}
+
 void Mean::update_state(double value, double weight) {
     total_ += value * weight;
     count_ += weight;
@@ -113,7 +163,11 @@ void Mean::update_state(const Tensor& values, const Tensor& sample_weight) {
 void MeanMetricWrapper::update_state(const Tensor& y_true, const Tensor& y_pred, const Tensor& sample_weight) {
     if (!y_true.defined() || !y_pred.defined())
         throw ValueError(name() + ".update_state: y_true and y_pred must be defined tensors");
-    mean_.update_state(values(y_true, y_pred), sample_weight);
+    double sum = 0, count = 0;
+    if (!sample_weight.defined() && sum_values(y_true, y_pred, sum, count))
+        mean_.merge(sum, count);
+    else
+        mean_.update_state(values(y_true, y_pred), sample_weight);
 }
 
 BinaryAccuracy::BinaryAccuracy(std::string name, double threshold)
@@ -144,6 +198,10 @@ Tensor CategoricalAccuracy::values(const Tensor& y_true, const Tensor& y_pred) c
 
 SparseCategoricalAccuracy::SparseCategoricalAccuracy(std::string name) : MeanMetricWrapper(std::move(name)) {}
 
+bool CategoricalAccuracy::sum_values(const Tensor& y_true, const Tensor& y_pred, double& sum, double& count) const {
+    return categorical_hits(y_true, y_pred, sum, count);
+}
+
 Tensor SparseCategoricalAccuracy::values(const Tensor& y_true, const Tensor& y_pred) const {
     const std::int64_t classes = last_dim(y_pred, name(), "y_pred");
     const Shape rows_shape = drop_last(y_pred.shape());
@@ -159,7 +217,20 @@ Tensor SparseCategoricalAccuracy::values(const Tensor& y_true, const Tensor& y_p
     return Tensor(hit, rows_shape);
 }
 
+bool SparseCategoricalAccuracy::sum_values(const Tensor& y_true, const Tensor& y_pred, double& sum,
+                                           double& count) const {
+    return sparse_hits(y_true, y_pred, sum, count);
+}
+
 Accuracy::Accuracy(std::string name) : MeanMetricWrapper(std::move(name)) {}
+
+bool Accuracy::sum_values(const Tensor& y_true, const Tensor& y_pred, double& sum, double& count) const {
+    switch (kind_) {
+        case Kind::Categorical: return categorical_hits(y_true, y_pred, sum, count);
+        case Kind::SparseCategorical: return sparse_hits(y_true, y_pred, sum, count);
+        default: return false;
+    }
+}
 
 Accuracy::Kind Accuracy::resolve(const Shape& y_true, const Shape& y_pred) {
     if (y_pred.empty() || y_true.empty())

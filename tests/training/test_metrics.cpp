@@ -2,6 +2,10 @@
 
 #include "nabla/autodiff/gradient_tape.hpp"
 #include "nabla/training/metrics.hpp"
+#include "nabla/core/random.hpp"
+#include "nabla/data/utils.hpp"
+
+#include <cmath>
 
 using namespace nabla;
 using metrics::Accuracy;
@@ -162,4 +166,30 @@ TEST(Metrics, DirectionOfLoggedNames) {
     EXPECT_EQ(metrics::direction_of("val_mse"), Direction::Down);
     EXPECT_EQ(metrics::direction_of("mean_absolute_error"), Direction::Down);
     EXPECT_EQ(metrics::direction_of("custom"), std::nullopt);
+}
+
+// The allocation-free float32 fast path counts exactly what the general
+// path (float64 predictions) counts, ties and NaN rows included.
+TEST(Metrics, AccuracyFastPathMatchesGeneralPath) {
+    using namespace nabla;
+    random::Generator gen(11);
+    Tensor p = random::randint(0, 3, {64, 4}, gen).astype(float32);  // many ties
+    p.data<float>()[5] = NAN;
+    const Tensor ids = random::randint(0, 4, {64}, gen);
+    for (const Tensor& labels : {ids, ids.astype(uint8), ids.astype(int32), ids.reshape({64, 1})}) {
+        metrics::Accuracy fast, general;
+        fast.update_state(labels, p);
+        general.update_state(labels, p.astype(float64));
+        EXPECT_DOUBLE_EQ(fast.result(), general.result());
+        metrics::SparseCategoricalAccuracy sfast, sgeneral;
+        sfast.update_state(labels, p);
+        sgeneral.update_state(labels, p.astype(float64));
+        EXPECT_DOUBLE_EQ(sfast.result(), sgeneral.result());
+    }
+    const Tensor onehot = utils::to_categorical(ids, 4);
+    metrics::CategoricalAccuracy fast, general;
+    fast.update_state(onehot, p);
+    general.update_state(onehot, p.astype(float64));
+    EXPECT_DOUBLE_EQ(fast.result(), general.result());
+    EXPECT_GT(fast.result(), 0.0);
 }

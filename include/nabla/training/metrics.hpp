@@ -34,6 +34,8 @@ public:
     // Every element of `values`, each weighted by sample_weight (undefined:
     // 1; else broadcastable to values' shape, ShapeError otherwise).
     void update_state(const Tensor& values, const Tensor& sample_weight = Tensor());
+    // Adds a precomputed sum of values and their total weight.
+    void merge(double total, double count);
     double result() const { return count_ == 0.0 ? 0.0 : total_ / count_; }
     void reset_state() { total_ = count_ = 0.0; }
     double total() const { return total_; }
@@ -80,6 +82,9 @@ public:
 
 protected:
     using Metric::Metric;
+    // Optional fast path: the sum and count of values(y_true, y_pred)
+    // computed without building the tensor; false to use values().
+    virtual bool sum_values(const Tensor&, const Tensor&, double&, double&) const { return false; }
 
 private:
     Mean mean_;
@@ -103,6 +108,9 @@ public:
     explicit CategoricalAccuracy(std::string name = "categorical_accuracy");
     Tensor values(const Tensor& y_true, const Tensor& y_pred) const override;
     Direction direction() const override { return Direction::Up; }
+
+protected:
+    bool sum_values(const Tensor& y_true, const Tensor& y_pred, double& sum, double& count) const override;
 };
 
 // 1 where y_true (integer ids, shape y_pred.shape()[:-1] or with a trailing
@@ -112,6 +120,9 @@ public:
     explicit SparseCategoricalAccuracy(std::string name = "sparse_categorical_accuracy");
     Tensor values(const Tensor& y_true, const Tensor& y_pred) const override;
     Direction direction() const override { return Direction::Up; }
+
+protected:
+    bool sum_values(const Tensor& y_true, const Tensor& y_pred, double& sum, double& count) const override;
 };
 
 // The metric Keras's compile(metrics=["accuracy"]) builds: on the first
@@ -134,6 +145,9 @@ public:
     Kind kind() const { return kind_; }
     // The resolution rule above, for the given shapes.
     static Kind resolve(const Shape& y_true, const Shape& y_pred);
+
+protected:
+    bool sum_values(const Tensor& y_true, const Tensor& y_pred, double& sum, double& count) const override;
 
 private:
     Kind kind_ = Kind::Unresolved;
