@@ -77,13 +77,11 @@ Tensor Sequential::prepare_x(const char* who, const Tensor& x) {
                          "x.reshape({n, 28 * 28}).astype(float32) / 255");
     if (layers_.empty()) throw ValueError(std::string(who) + ": model '" + name_ + "' has no layers");
     try {
-        if (!built_) {
-            build(x.shape());
-        } else {
-            Shape s = x.shape();
-            s[0] = layers::kUnknown;
-            for (const auto& layer : layers_) s = layer->compute_output_shape(s);
-        }
+        // A dry run with the real batch size first, so that messages show
+        // the caller's shapes: "got (128, 28, 28)".
+        Shape s = x.shape();
+        for (const auto& layer : layers_) s = layer->compute_output_shape(s);
+        if (!built_) build(x.shape());
     } catch (const ShapeError& e) {
         throw ShapeError(std::string(who) + ": x of shape " + to_string(x.shape()) + " does not fit model '" + name_ +
                          "': " + e.what());

@@ -135,8 +135,10 @@ void check_fit_options(const FitOptions& o) {
     if (o.verbose < 0 || o.verbose > 2) throw ValueError("fit: verbose must be 0, 1 or 2, got " + std::to_string(o.verbose));
 }
 
-void report_invalid_loss(int epoch, int epochs, std::int64_t batch, double loss) {
-    std::cerr << "fit: epoch " << epoch + 1 << "/" << epochs << ", batch " << batch << ": invalid loss (" << loss
+// Epoch and batch counted from 1, as the progress bar shows them.
+void report_invalid_loss(int epoch, int epochs, std::int64_t batch, std::int64_t steps, double loss) {
+    std::cerr << "fit: epoch " << epoch + 1 << "/" << epochs << ", batch " << batch + 1 << "/" << steps
+              << ": invalid loss (" << loss
               << "), terminating training; the weights keep their values from before this batch\n";
 }
 
@@ -179,7 +181,7 @@ callbacks::History Sequential::fit(const Tensor& x, const Tensor& y, FitOptions 
             detail::StepResult r = c.step->train(xb, yb);
             c.loss_tracker.update_state(r.loss, double(count));
             if (!r.applied) {
-                report_invalid_loss(epoch, o.epochs, b, r.loss);
+                report_invalid_loss(epoch, o.epochs, b, steps, r.loss);
                 invalid = stop_training = true;
                 break;
             }

@@ -138,7 +138,6 @@ private:
 
     void adopt(const std::shared_ptr<layers::Layer>& layer);
     void build_from_declared_shape();
-    Shape check_chain(const Shape& input_shape) const;
     void require_built(const char* what) const;
 
     std::string name_;
