@@ -49,7 +49,7 @@ void BM_TrainStep(benchmark::State& state, bool fused) {
     for (auto _ : state) benchmark::DoNotOptimize(s.step->train(s.x, s.y).loss);
     set_rate(state, kStepFlops);
     state.counters["s/epoch"] =
-        benchmark::Counter(469, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+        benchmark::Counter(1.0 / 469, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 
 void BM_ForwardAndLoss(benchmark::State& state) {
