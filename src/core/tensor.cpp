@@ -76,10 +76,26 @@ void copy_into(const Tensor& src, Tensor& dst) {
 namespace {
 
 std::shared_ptr<Tensor::Impl> new_impl(Shape shape, DType dtype, bool zero_fill) {
-    for (auto d : shape)
+    std::int64_t bytes = static_cast<std::int64_t>(itemsize(dtype));
+    bool too_big = false, empty = false;
+    for (auto d : shape) {
         if (d < 0) throw ValueError("negative dimensions are not allowed: shape " + nabla::to_string(shape));
+        // NumPy's rule: the nonzero sizes times the itemsize must fit a
+        // signed 64-bit byte count, even when another axis is empty.
+        if (d == 0) empty = true;
+        else if (!too_big && __builtin_mul_overflow(bytes, d, &bytes)) too_big = true;
+    }
+    if (too_big)
+        throw ValueError("array is too big: shape " + nabla::to_string(shape) + " of " + std::string(name(dtype)) +
+                         " does not fit in a 64-bit byte count");
+    if (empty) bytes = 0;
     auto impl = std::make_shared<Tensor::Impl>();
-    impl->storage = std::make_shared<Storage>(static_cast<std::size_t>(numel(shape)) * itemsize(dtype), zero_fill);
+    try {
+        impl->storage = std::make_shared<Storage>(static_cast<std::size_t>(bytes), zero_fill);
+    } catch (const std::bad_alloc&) {
+        throw MemoryError("unable to allocate " + std::to_string(bytes) + " bytes for a tensor of shape " +
+                          nabla::to_string(shape) + " and dtype " + std::string(name(dtype)));
+    }
     impl->dtype = dtype;
     impl->strides = contiguous_strides(shape);
     impl->shape = std::move(shape);

@@ -163,3 +163,23 @@ TEST(Tensor, SeededRandomIsRepeatable) {
     std::sort(p.begin(), p.end());
     for (int i = 0; i < 100; ++i) EXPECT_EQ(p[i], i);
 }
+
+TEST(TensorErrors, ImpossibleSizesAreErrorsNotCrashes) {
+    using namespace nabla;
+    const std::int64_t big = std::int64_t{1} << 40;
+    try {
+        zeros({big, big});
+        FAIL() << "no error for a (2**40, 2**40) tensor";
+    } catch (const ValueError& e) {
+        EXPECT_NE(std::string(e.what()).find("array is too big"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("(1099511627776, 1099511627776)"), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(zeros({big, big, 0}), ValueError);  // NumPy refuses it too
+    EXPECT_EQ(zeros({big, 0}).size(), 0);
+    try {
+        Tensor::uninitialized({std::int64_t{1} << 30, std::int64_t{1} << 29}, float64);  // 4 EiB: fits the count, not the machine
+        FAIL() << "no error for 8 EiB";
+    } catch (const MemoryError& e) {
+        EXPECT_NE(std::string(e.what()).find("unable to allocate"), std::string::npos) << e.what();
+    }
+}

@@ -25,6 +25,10 @@ struct DTypeError : Error {
 struct ValueError : Error {
     using Error::Error;
 };
+// An allocation the machine cannot satisfy (NumPy's MemoryError).
+struct MemoryError : Error {
+    using Error::Error;
+};
 // Files, downloads, corrupt data.
 struct IOError : Error {
     using Error::Error;
