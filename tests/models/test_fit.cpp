@@ -86,7 +86,7 @@ TEST(Fit, HistoryHasEveryEpochWithValidation) {
     }
     EXPECT_THAT(keys, ElementsAre("accuracy", "loss", "val_accuracy", "val_loss"));
     // The last val_ values are evaluate() on the validation data with the final weights.
-    auto e = model.evaluate(val.x, val.one_hot(), {.verbose = 0});
+    auto e = model.evaluate(val.x, val.one_hot(), {.batch_size = 8, .verbose = 0});  // fit validates in its batch size
     EXPECT_DOUBLE_EQ(h.history["val_loss"].back(), e.loss);
     EXPECT_DOUBLE_EQ(h.history["val_accuracy"].back(), e["accuracy"]);
 }
