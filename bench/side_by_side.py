@@ -41,7 +41,7 @@ def contestants(threads, epochs):
     for t in threads:
         out.append((f"nabla ({t} thr)", t, lambda hist, t=t: (
             [nabla, "train", "--dataset", "fashion_mnist", "--epochs", str(epochs), "--threads", str(t),
-             "--verbose", "0", "--history", hist], dict(os.environ))))
+             "--verbose", "1", "--history", hist], dict(os.environ))))
     torch_bin = os.path.join(ROOT, "build/peers/torch_mlp")
     if os.path.exists(torch_bin):
         for t in threads:
@@ -77,6 +77,21 @@ def run_once(make_cmd):
     return result
 
 
+def matmul_ceiling(threads):
+    """oneDNN's sgemm GFLOP/s at the book's forward shape, measured now."""
+    bench = os.path.join(ROOT, "build/release/bench/nabla_bench")
+    if not os.path.exists(bench):
+        return {}
+    out = subprocess.run([bench, "--benchmark_filter=BM_Sgemm_128x784x512", "--benchmark_format=json",
+                          "--benchmark_repetitions=5", "--benchmark_report_aggregates_only=true"],
+                         capture_output=True, text=True, check=True).stdout
+    rates = {}
+    for b in json.loads(out)["benchmarks"]:
+        if b.get("aggregate_name") == "median":
+            rates[int(b["run_name"].split("/")[1])] = b["GFLOP/s"]
+    return {t: rates[t] for t in threads if t in rates}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--epochs", type=int, default=5)
@@ -98,15 +113,23 @@ def main():
             print(f"round {r + 1}: {name}: {statistics.median(res['epoch_seconds'][1:]):.3f} s/epoch", file=sys.stderr)
     print(f"\n{time.strftime('%Y-%m-%d')}  {os.uname().nodename}  {os.cpu_count()} cores  "
           f"avx512={'yes' if has_avx512() else 'no'}  epochs={args.epochs} rounds={args.rounds}\n")
-    print(f"| contestant | median s/epoch | nabla is faster by | GFLOP/s | peak RSS MB | test acc |")
-    print("|---|---|---|---|---|---|")
+    ceiling = matmul_ceiling(threads)
+    for t, rate in ceiling.items():
+        print(f"matmul ceiling, {t} thr: {rate:.0f} GFLOP/s (oneDNN sgemm 128x784x512) -> "
+              f"floor {GFLOP_PER_EPOCH / rate:.3f} s/epoch")
+    print()
+    print(f"| contestant | median s/epoch | nabla is faster by | GFLOP/s | % of ceiling | peak RSS MB | test acc | eval img/s |")
+    print("|---|---|---|---|---|---|---|---|")
     for name, t, _ in runners:
         med = statistics.median(times[name])
         ref = statistics.median(times[f"nabla ({t} thr)"])
         rss = [v for v in extra[name]["rss"] if v]
         acc = [v for v in extra[name]["acc"] if v is not None]
-        print(f"| {name} | {med:.3f} | {med / ref:.2f}x | {GFLOP_PER_EPOCH / med:.0f} | "
-              f"{max(rss) if rss else float('nan'):.0f} | {statistics.median(acc) if acc else float('nan'):.4f} |")
+        ev = extra[name].get("eval")
+        pct = f"{100 * GFLOP_PER_EPOCH / med / ceiling[t]:.0f}%" if t in ceiling else "-"
+        print(f"| {name} | {med:.3f} | {med / ref:.2f}x | {GFLOP_PER_EPOCH / med:.0f} | {pct} | "
+              f"{max(rss) if rss else float('nan'):.0f} | {statistics.median(acc) if acc else float('nan'):.4f} | "
+              f"{statistics.median(ev) if ev else float('nan'):.0f} |")
 
 
 if __name__ == "__main__":

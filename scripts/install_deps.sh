@@ -12,7 +12,7 @@ PACKAGES=(
   libssl-dev             # SHA-256 of downloaded files
   libcli11-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang libclang-rt-14-dev  # libFuzzer targets
+  clang libclang-rt-14-dev libomp-dev  # libFuzzer targets (clang's OpenMP)
   python3 python3-numpy python3-torch python3-pil  # NumPy/PyTorch/Pillow cross-checks (tests only)
   dataset-fashion-mnist  # full-size training data, from Debian
 )

@@ -2,9 +2,14 @@
 # The test command: installs what is needed, builds, runs every test.
 #   bash scripts/test.sh          # release build
 #   bash scripts/test.sh asan     # Address + UndefinedBehavior sanitizers
+# The release run also fuzzes the IDX and .npy/.npz readers for 60 seconds
+# each (scripts/fuzz.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset="${1:-release}"
 bash scripts/install_deps.sh
 bash scripts/build.sh "$preset"
 ctest --test-dir "build/$preset" --output-on-failure -j"$(nproc)"
+if [[ "$preset" == release ]]; then
+  bash scripts/fuzz.sh 60
+fi

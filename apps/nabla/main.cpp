@@ -1,12 +1,34 @@
 // nabla: train the book's MNIST model, or look at the data.
 //   nabla train [--dataset mnist|fashion_mnist] [--epochs 5] ...
 //   nabla show --dataset mnist --index 4 [--png digit.png]
+#include <unistd.h>
+
+#include <cstdlib>
 #include <iostream>
 
 #include "commands.hpp"
 #include "nabla/core/error.hpp"
 
+namespace {
+
+// libgomp's idle threads spin for 300,000 iterations (milliseconds) before
+// they sleep. On a machine doing anything else, a spinning thread holds the
+// core its partner needs: a 2-thread epoch took 160 s instead of 1.3 s under
+// a parallel build (docs/PERFORMANCE.md). A short spin keeps back-to-back
+// parallel regions fast on an idle machine and degrades gracefully under
+// load. libgomp reads the setting once, when it is loaded, before main(), so
+// the tool sets it and runs itself again; a user's own OMP_WAIT_POLICY or
+// GOMP_SPINCOUNT always wins.
+void relaunch_with_short_spin(char** argv) {
+    if (std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT")) return;
+    ::setenv("GOMP_SPINCOUNT", "1000", 0);
+    ::execv("/proc/self/exe", argv);  // returns only on failure: carry on with the default spin
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+    relaunch_with_short_spin(argv);
     CLI::App app{"nabla: Keras-style deep learning in C++ (Deep Learning with Python, chapter 2)"};
     app.require_subcommand(1);
     nabla::cli::add_train_command(app);

@@ -109,7 +109,9 @@ void run_train(const TrainArgs& a) {
     auto timer = std::make_shared<EpochTimer>();
     auto history = model.fit(x, y, {.epochs = a.epochs, .batch_size = a.batch_size, .verbose = a.verbose,
                                     .callbacks = {timer}, .validation_split = a.validation_split});
+    const auto eval_start = std::chrono::steady_clock::now();
     auto [test_loss, test_acc] = model.evaluate(x_test, y_test, {.batch_size = 1024, .verbose = 0});
+    const double eval_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - eval_start).count();
     std::cout << "test_loss: " << test_loss << " test_acc: " << test_acc << "\n";
     std::cout << "median seconds per epoch: " << median(timer->seconds) << "\n";
 
@@ -119,6 +121,7 @@ void run_train(const TrainArgs& a) {
         j["epoch_seconds"] = timer->seconds;
         j["test_loss"] = test_loss;
         j["test_accuracy"] = test_acc;
+        j["eval_images_per_s"] = double(x_test.shape(0)) / eval_seconds;
         j["dataset"] = a.dataset;
         j["threads"] = get_num_threads();
         const std::string text = j.dump(2) + "\n";

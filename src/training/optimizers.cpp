@@ -168,8 +168,9 @@ void Optimizer::apply_gradients(std::span<const GradientAndVariable> grads_and_v
     double global_scale = 1.0;
     if (active(common_.global_clipnorm)) {
         double sq = 0.0;
+        // `&g = g`: clang before 16 cannot capture a structured binding.
         for (const auto& [g, var] : work)
-            sq += detail::dispatch_floating(g.dtype(), "apply_gradients", [&]<typename T>() {
+            sq += detail::dispatch_floating(g.dtype(), "apply_gradients", [&, &g = g]<typename T>() {
                 return training_detail::squared_norm(g.data<T>(), g.size());
             });
         // Keras: clip_norm * min(1 / norm, 1 / clip_norm), NaN for a
@@ -182,7 +183,7 @@ void Optimizer::apply_gradients(std::span<const GradientAndVariable> grads_and_v
         Step step{lr, iterations_, global_scale, std::numeric_limits<double>::infinity(),
                   common_.weight_decay.value_or(0.0)};
         if (active(common_.clipnorm)) {
-            const double norm = std::sqrt(detail::dispatch_floating(g.dtype(), "apply_gradients", [&]<typename T>() {
+            const double norm = std::sqrt(detail::dispatch_floating(g.dtype(), "apply_gradients", [&, &g = g]<typename T>() {
                 return training_detail::squared_norm(g.data<T>(), g.size());
             }));
             step.grad_scale = *common_.clipnorm / std::max(norm, *common_.clipnorm);

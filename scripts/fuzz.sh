@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Fuzzes the file readers: builds the libFuzzer targets (cmake --preset fuzz:
+# clang++ with AddressSanitizer + UndefinedBehaviorSanitizer) and runs each
+# for SECONDS on a scratch copy of its seed corpus in fuzz/corpus/<target>/
+# (the committed corpus never grows).
+#   bash scripts/fuzz.sh          # 60 seconds per target
+#   bash scripts/fuzz.sh 600
+# Exits non-zero on any crash, leak, timeout or out-of-memory, and prints the
+# reproducer's path; replay it with build/fuzz/fuzz/fuzz_<target> <file>.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-60}"
+if ! [[ "$seconds" =~ ^[1-9][0-9]*$ ]]; then
+  echo "fuzz.sh: SECONDS must be a positive integer, got '$seconds'" >&2
+  exit 2
+fi
+
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz -j"$(nproc)"
+
+work="$(mktemp -d -t nabla-fuzz.XXXXXX)"
+failed=()
+# target:max_len. 16 KiB reaches every header and member layout; larger
+# inputs only slow the search (a 16 KiB deflate stream may still inflate to
+# 16 MiB).
+for spec in idx:16384 npy:16384; do
+  target="${spec%%:*}"
+  max_len="${spec##*:}"
+  dir="$work/$target"
+  mkdir -p "$dir/corpus"
+  cp fuzz/corpus/"$target"/* "$dir/corpus/"
+  echo "fuzz.sh: fuzz_$target for ${seconds}s (log: $dir/log)"
+  if build/fuzz/fuzz/fuzz_"$target" "$dir/corpus" \
+      -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len="$max_len" \
+      -artifact_prefix="$dir/" -print_final_stats=1 >"$dir/log" 2>&1; then
+    grep -E '^stat::(number_of_executed_units|peak_rss_mb)' "$dir/log" | sed 's/^/  /'
+  else
+    failed+=("$target")
+    echo "fuzz.sh: fuzz_$target FAILED; the end of its log:" >&2
+    tail -n 40 "$dir/log" >&2
+    for artifact in "$dir"/crash-* "$dir"/leak-* "$dir"/timeout-* "$dir"/oom-*; do
+      if [[ -e "$artifact" ]]; then
+        echo "fuzz.sh: reproducer: $artifact (replay: build/fuzz/fuzz/fuzz_$target $artifact)" >&2
+      fi
+    done
+  fi
+done
+
+if ((${#failed[@]})); then
+  echo "fuzz.sh: failed: ${failed[*]}; logs and reproducers kept in $work" >&2
+  exit 1
+fi
+rm -rf "$work"
+echo "fuzz.sh: every target ran ${seconds}s clean"
