@@ -78,12 +78,23 @@ Tensor index_view(const Tensor& x, const std::vector<Index>& items) {
     return detail::make_view(x, std::move(shape), std::move(strides), offset);
 }
 
+// The gradient of x.index(items): g written into zeros of x's shape. The
+// write itself is in place (never recorded), so when an outer tape is
+// recording (gradients of gradients) the scatter records itself as one node
+// whose backward is the same indexing, itself recorded.
+Tensor scatter_index_gradient(const Tensor& g, const Shape& shape, const std::vector<Index>& items) {
+    Tensor gx = zeros(shape, g.dtype());
+    index_view(gx, items).assign(g);
+    if (graph::recording() && is_floating(gx.dtype()))
+        graph::record("index_gradient", {g}, gx,
+                      [items](const Tensor& gg) { return std::vector<Tensor>{gg.index(items)}; });
+    return gx;
+}
+
 void record_index(const Tensor& x, const Tensor& out, std::vector<Index> items) {
     if (!graph::recording()) return;
     graph::record("index", {x}, out, [shape = x.shape(), items = std::move(items)](const Tensor& g) {
-        Tensor gx = zeros(shape, g.dtype());
-        index_view(gx, items).assign(g);
-        return std::vector<Tensor>{gx};
+        return std::vector<Tensor>{scatter_index_gradient(g, shape, items)};
     });
 }
 

@@ -83,6 +83,42 @@ TEST(GradientTape, GradientOfGradient) {
     EXPECT_EQ(outer.gradient(dy, x).item<float>(), 18.0f);  // 6x
 }
 
+// The backward of indexing writes the gradient into zeros in place; an outer
+// tape must still see it (it used to get zeros: the write was not recorded).
+TEST(GradientTape, GradientOfGradientThroughSlicing) {
+    Variable x(Tensor{1, 2, 3, 4, 5});
+    GradientTape outer;
+    Tensor dy;
+    {
+        GradientTape inner;
+        // y = sum(x[1::2]^3) + sum(x[-1]^2)
+        Tensor y = sum(x.value()(Slice(1, None, 2)) * x.value()(Slice(1, None, 2)) * x.value()(Slice(1, None, 2))) +
+                   square(x.value()[-1]);
+        dy = inner.gradient(y, x);
+    }
+    EXPECT_EQ(dy.to_vector<float>(), (std::vector<float>{0, 12, 0, 48, 10}));  // 3x^2 on odd, 2x on last
+    // d/dx sum(dy): 6x on odd positions, 2 on the last.
+    EXPECT_EQ(outer.gradient(dy, x).to_vector<float>(), (std::vector<float>{0, 12, 0, 24, 2}));
+}
+
+TEST(GradientTape, ThirdOrderThroughSlicing) {
+    Variable x(Tensor{2, 3});
+    GradientTape t3;
+    Tensor d2;
+    {
+        GradientTape t2;
+        Tensor d1;
+        {
+            GradientTape t1;
+            Tensor y = sum(square(square(x.value()(Slice(1, None)))));  // x1^4
+            d1 = t1.gradient(y, x);                                     // 4 x1^3
+        }
+        d2 = t2.gradient(d1, x);                                        // 12 x1^2
+    }
+    EXPECT_EQ(d2.to_vector<float>(), (std::vector<float>{0, 108}));
+    EXPECT_EQ(t3.gradient(d2, x).to_vector<float>(), (std::vector<float>{0, 72}));  // 24 x1
+}
+
 TEST(GradientTape, StopRecordingAndNoTapeCostsNothing) {
     Variable x(Tensor{1.0});
     GradientTape tape;
