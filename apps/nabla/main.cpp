@@ -32,7 +32,10 @@ void relaunch_with_short_spin(char** argv) {
 // peaked at 454 MB. Blocks of 1 MiB and more always mmapped, and returned to
 // the system when freed, bring it to 314 MB at the same speed (training
 // steps allocate nothing; see docs/PERFORMANCE.md).
-void return_big_blocks_to_the_system() { ::mallopt(M_MMAP_THRESHOLD, 1 << 20); }
+// A user's own MALLOC_MMAP_THRESHOLD_ wins.
+void return_big_blocks_to_the_system() {
+    if (!std::getenv("MALLOC_MMAP_THRESHOLD_")) ::mallopt(M_MMAP_THRESHOLD, 1 << 20);
+}
 
 }  // namespace
 
