@@ -176,10 +176,12 @@ TEST(TensorErrors, ImpossibleSizesAreErrorsNotCrashes) {
     }
     EXPECT_THROW(zeros({big, big, 0}), ValueError);  // NumPy refuses it too
     EXPECT_EQ(zeros({big, 0}).size(), 0);
+#if !defined(__SANITIZE_ADDRESS__)  // ASan aborts on such a request unless allocator_may_return_null=1
     try {
         Tensor::uninitialized({std::int64_t{1} << 30, std::int64_t{1} << 29}, float64);  // 4 EiB: fits the count, not the machine
-        FAIL() << "no error for 8 EiB";
+        FAIL() << "no error for 4 EiB";
     } catch (const MemoryError& e) {
         EXPECT_NE(std::string(e.what()).find("unable to allocate"), std::string::npos) << e.what();
     }
+#endif
 }
