@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "data/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 #ifdef NABLA_CLI_PATH
 namespace {

@@ -15,7 +15,7 @@
 #include "nabla/core/tensor.hpp"
 #include "nabla/io/file.hpp"
 #include "nabla/io/npy.hpp"
-#include "../io/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace nabla;
 

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "data/http_server.hpp"
-#include "data/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 #include "nabla/data/datasets.hpp"
 #include "nabla/io/idx.hpp"
 

@@ -7,7 +7,7 @@
 
 #include "../src/data/download.hpp"
 #include "data/http_server.hpp"
-#include "data/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 #include "nabla/core/error.hpp"
 
 using namespace nabla;

@@ -10,7 +10,7 @@
 
 #include "nabla/core/error.hpp"
 #include "nabla/io/file.hpp"
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace nabla;
 using nabla::test::TempDir;

@@ -9,7 +9,7 @@
 
 #include "nabla/core/tensor.hpp"
 #include "nabla/io/idx.hpp"
-#include "data/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace nabla;
 namespace fs = std::filesystem;

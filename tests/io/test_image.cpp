@@ -7,7 +7,7 @@
 #include <string>
 
 #include "../src/io/font.hpp"
-#include "data/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 #include "nabla/io/image.hpp"
 #include "nabla/io/idx.hpp"
 

@@ -13,7 +13,7 @@
 #include "nabla/core/error.hpp"
 #include "nabla/io/file.hpp"
 #include "nabla/io/npy.hpp"
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace nabla;
 using nabla::test::TempDir;

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "../src/io/ticks.hpp"
-#include "data/temp_dir.hpp"
+#include "support/temp_dir.hpp"
 #include "nabla/io/image.hpp"
 #include "nabla/io/plot.hpp"
 

@@ -1,6 +1,6 @@
 #pragma once
-// Test helpers for the data and io tests: a private temporary directory and
-// a scoped environment variable.
+// Test helpers: a private temporary directory and a scoped environment
+// variable.
 #include <stdlib.h>
 
 #include <filesystem>
@@ -29,6 +29,12 @@ public:
     TempDir& operator=(const TempDir&) = delete;
     const std::filesystem::path& path() const { return path_; }
     std::filesystem::path operator/(const std::filesystem::path& p) const { return path_ / p; }
+    // Entries in the directory (to check that no temporary file is left).
+    int count() const {
+        int n = 0;
+        for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(path_)) ++n;
+        return n;
+    }
 
 private:
     std::filesystem::path path_;
