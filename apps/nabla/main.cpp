@@ -14,12 +14,13 @@ namespace {
 
 // libgomp's idle threads spin for 300,000 iterations (milliseconds) before
 // they sleep. On a machine doing anything else, a spinning thread holds the
-// core its partner needs: a 2-thread epoch took 160 s instead of 1.3 s under
+// core its partner needs: a 2-thread epoch took 160 s instead of 1.1 s under
 // a parallel build (docs/PERFORMANCE.md). 10,000 spins cost 6% on an idle
 // machine (1.19 vs 1.13 s/epoch) and are 6x faster than the default under
-// load; 1,000 is faster still under load but 25% slower when idle. libgomp reads the setting once, when it is loaded, before main(), so
-// the tool sets it and runs itself again; a user's own OMP_WAIT_POLICY or
-// GOMP_SPINCOUNT always wins.
+// load; 1,000 is faster still under load but 25% slower when idle. libgomp
+// reads the setting once, when it is loaded, before main(), so the tool sets
+// it and runs itself again; a user's own OMP_WAIT_POLICY or GOMP_SPINCOUNT
+// always wins.
 void relaunch_with_short_spin(char** argv) {
     if (std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT")) return;
     ::setenv("GOMP_SPINCOUNT", "10000", 0);
@@ -31,8 +32,8 @@ void relaunch_with_short_spin(char** argv) {
 // say) come from the heap and their pages stay resident: the book's run
 // peaked at 454 MB. Blocks of 1 MiB and more always mmapped, and returned to
 // the system when freed, bring it to 314 MB at the same speed (training
-// steps allocate nothing; see docs/PERFORMANCE.md).
-// A user's own MALLOC_MMAP_THRESHOLD_ wins.
+// steps allocate nothing; see docs/PERFORMANCE.md). A user's own
+// MALLOC_MMAP_THRESHOLD_ wins.
 void return_big_blocks_to_the_system() {
     if (!std::getenv("MALLOC_MMAP_THRESHOLD_")) ::mallopt(M_MMAP_THRESHOLD, 1 << 20);
 }
