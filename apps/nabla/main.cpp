@@ -1,7 +1,6 @@
 // nabla: train the book's MNIST model, or look at the data.
 //   nabla train [--dataset mnist|fashion_mnist] [--epochs 5] ...
 //   nabla show --dataset mnist --index 4 [--png digit.png]
-#include <malloc.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -27,22 +26,10 @@ void relaunch_with_short_spin(char** argv) {
     ::execv("/proc/self/exe", argv);  // returns only on failure: carry on with the default spin
 }
 
-// glibc raises its mmap threshold to the size of the largest block freed
-// (up to 32 MiB), after which big temporaries (a block of converted images,
-// say) come from the heap and their pages stay resident: the book's run
-// peaked at 454 MB. Blocks of 1 MiB and more always mmapped, and returned to
-// the system when freed, bring it to 314 MB at the same speed (training
-// steps allocate nothing; see docs/PERFORMANCE.md). A user's own
-// MALLOC_MMAP_THRESHOLD_ wins.
-void return_big_blocks_to_the_system() {
-    if (!std::getenv("MALLOC_MMAP_THRESHOLD_")) ::mallopt(M_MMAP_THRESHOLD, 1 << 20);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
     relaunch_with_short_spin(argv);
-    return_big_blocks_to_the_system();
     CLI::App app{"nabla: Keras-style deep learning in C++ (Deep Learning with Python, chapter 2)"};
     app.require_subcommand(1);
     nabla::cli::add_train_command(app);

@@ -61,17 +61,23 @@ DType arith_dtype(const Tensor& a, const Tensor& b) { return promote_types(a.dty
 Tensor add_kernel(const Tensor& a, const Tensor& b) {
     return zip<false>("add", a, b, arith_dtype(a, b), [](auto x, auto y) { return x + y; });
 }
-Tensor subtract_kernel(const Tensor& a, const Tensor& b) {
+void check_subtract(const Tensor& a, const Tensor& b) {
     if (a.dtype() == bool_ && b.dtype() == bool_)
         throw DTypeError("subtract: boolean subtract is not supported; use logical_xor or not_equal");
+}
+Tensor subtract_kernel(const Tensor& a, const Tensor& b) {
+    check_subtract(a, b);
     return zip<false>("subtract", a, b, arith_dtype(a, b), [](auto x, auto y) { return x - y; });
 }
 Tensor multiply_kernel(const Tensor& a, const Tensor& b) {
     return zip<false>("multiply", a, b, arith_dtype(a, b), [](auto x, auto y) { return x * y; });
 }
+// True division is floating point: integer operands divide in float64.
+DType divide_dtype(const Tensor& a, const Tensor& b) {
+    return is_floating(arith_dtype(a, b)) ? arith_dtype(a, b) : float64;
+}
 Tensor divide_kernel(const Tensor& a, const Tensor& b) {
-    const DType dt = is_floating(arith_dtype(a, b)) ? arith_dtype(a, b) : float64;
-    return zip<false>("divide", a, b, dt, [](auto x, auto y) { return x / y; });
+    return zip<false>("divide", a, b, divide_dtype(a, b), [](auto x, auto y) { return x / y; });
 }
 
 }  // namespace
@@ -207,23 +213,40 @@ Tensor scalar_like(const Tensor& like, double value, bool is_integer) {
 }
 
 namespace {
-// a op= b: computed without recording, then written into a's storage.
-Tensor& compound(Tensor& a, const Tensor& b, Tensor (*kernel)(const Tensor&, const Tensor&), const char* op) {
+// a op= b, not recorded. As NumPy, the result is written straight into a's
+// storage (no temporary of a's size) when it is computed in a's dtype and b
+// does not share a's memory; otherwise it is computed aside and cast in.
+template <typename F>
+Tensor& compound(Tensor& a, const Tensor& b, DType compute, const char* op, F f) {
     detail::require_defined(a, op);
     detail::require_defined(b, op);
     const Shape shape = broadcast_shapes(a.shape(), b.shape(), op);
     if (shape != a.shape())
         throw ShapeError(std::string(op) + ": non-broadcastable output operand with shape " + to_string(a.shape()) +
                          " doesn't match the broadcast shape " + to_string(shape));
-    a.assign(kernel(a, b));
+    if (compute != a.dtype() || b.shares_storage(a)) {
+        a.assign(zip<false>(op, a, b, compute, f));
+        return a;
+    }
+    const std::array<Tensor, 2> in{a, detail::prepare_operand(b, compute, shape, op)};
+    detail::dispatch(compute, [&]<typename T>() { detail::map_n<T, T, T>(a, in, [&](T x, T y) { return f(x, y); }); });
     return a;
 }
 }  // namespace
 
-Tensor& operator+=(Tensor& a, const Tensor& b) { return compound(a, b, add_kernel, "add (+=)"); }
-Tensor& operator-=(Tensor& a, const Tensor& b) { return compound(a, b, subtract_kernel, "subtract (-=)"); }
-Tensor& operator*=(Tensor& a, const Tensor& b) { return compound(a, b, multiply_kernel, "multiply (*=)"); }
-Tensor& operator/=(Tensor& a, const Tensor& b) { return compound(a, b, divide_kernel, "divide (/=)"); }
+Tensor& operator+=(Tensor& a, const Tensor& b) {
+    return compound(a, b, arith_dtype(a, b), "add (+=)", [](auto x, auto y) { return x + y; });
+}
+Tensor& operator-=(Tensor& a, const Tensor& b) {
+    check_subtract(a, b);
+    return compound(a, b, arith_dtype(a, b), "subtract (-=)", [](auto x, auto y) { return x - y; });
+}
+Tensor& operator*=(Tensor& a, const Tensor& b) {
+    return compound(a, b, arith_dtype(a, b), "multiply (*=)", [](auto x, auto y) { return x * y; });
+}
+Tensor& operator/=(Tensor& a, const Tensor& b) {
+    return compound(a, b, divide_dtype(a, b), "divide (/=)", [](auto x, auto y) { return x / y; });
+}
 
 }  // namespace ops
 }  // namespace nabla

@@ -127,6 +127,27 @@ TEST(Elementwise, CompoundAssignmentWritesInPlace) {
     EXPECT_THROW(small += zeros({2, 2}), ShapeError);
 }
 
+TEST(Elementwise, CompoundAssignmentNeedsNoTemporaryAndHandlesOverlap) {
+    Tensor x = arange(6, float32);
+    const void* storage = x.raw_data();
+    x /= 2;
+    EXPECT_EQ(x.raw_data(), storage);
+    EXPECT_EQ(vec(x), (std::vector<float>{0, 0.5, 1, 1.5, 2, 2.5}));
+    // Overlapping operands read b as it was before the write, as NumPy does:
+    // a = np.arange(5.); a[1:] += a[:-1] gives [0, 1, 3, 5, 7].
+    Tensor a = arange(5, float32);
+    Tensor tail = a(Slice(1, None));
+    tail += a(Slice(0, -1));
+    EXPECT_EQ(vec(a), (std::vector<float>{0, 1, 3, 5, 7}));
+    // Computed in another dtype, then cast into a's: int /= 2 -> floor for positives.
+    Tensor i(std::vector<std::int32_t>{3, 8}, {2});
+    i /= 2;
+    EXPECT_EQ(i.dtype(), int32);
+    EXPECT_EQ(i.to_vector<std::int32_t>(), (std::vector<std::int32_t>{1, 4}));
+    Tensor flags(std::vector<bool>{true, false}, {2});
+    EXPECT_THROW(flags -= flags, DTypeError);
+}
+
 TEST(Elementwise, ErrorsAreTyped) {
     EXPECT_THROW(-zeros({2}, bool_), DTypeError);
     EXPECT_THROW(zeros({2}, bool_) - zeros({2}, bool_), DTypeError);
