@@ -93,27 +93,19 @@ public:
 
     StepResult train(const Tensor& x, const Tensor& y) override {
         if (!ready(x, y)) return fallback_->train(x, y);
-        const std::int64_t rows = x.shape(0);
-        forward(x.data<float>(), rows);
-        StepResult r;
-        r.loss = loss(y, rows, /*with_gradient=*/true);
-        r.y_pred = output(rows);
+        StepResult r = forward_and_loss(x, y, /*with_gradient=*/true);
         if (!std::isfinite(r.loss)) {
             r.applied = false;  // the weights keep their values, as the tape step
             return r;
         }
-        backward(x.data<float>(), rows);
+        backward(x.data<float>(), x.shape(0));
         optimizer_.apply_gradients(pairs_);
         return r;
     }
 
     StepResult test(const Tensor& x, const Tensor& y) override {
         if (!ready(x, y)) return fallback_->test(x, y);
-        const std::int64_t rows = x.shape(0);
-        forward(x.data<float>(), rows);
-        StepResult r;
-        r.loss = loss(y, rows, /*with_gradient=*/false);
-        r.y_pred = output(rows);
+        StepResult r = forward_and_loss(x, y, /*with_gradient=*/false);
         r.applied = false;
         return r;
     }
@@ -230,6 +222,15 @@ private:
     }
 
     // --- the arithmetic ---
+
+    StepResult forward_and_loss(const Tensor& x, const Tensor& y, bool with_gradient) {
+        const std::int64_t rows = x.shape(0);
+        forward(x.data<float>(), rows);
+        StepResult r;
+        r.loss = loss(y, rows, with_gradient);
+        r.y_pred = output(rows);
+        return r;
+    }
 
     // oneDNN 2.6's sgemm multiplies by a B operand on a 32-byte boundary
     // without packing it, which at the first layer's shapes runs at 64
