@@ -11,6 +11,7 @@
 #include <string>
 
 #include "support/temp_dir.hpp"
+#include "support/requirements.hpp"
 
 #ifdef NABLA_CLI_PATH
 namespace {
@@ -94,7 +95,7 @@ TEST(Cli, ShowDrawsADigitWithItsLabel) {
 
 TEST(Cli, TrainWritesHistoryAndPlot) {
     if (!std::filesystem::exists(kFashionDir / "train-images-idx3-ubyte.gz"))
-        GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed";
+        NABLA_SKIP_OR_FAIL("Debian's dataset-fashion-mnist is not installed");
     nabla::test::TempDir dir;
     const auto history = dir / "history.json", plot = dir / "curves.png";
     CliRun r = run_cli("train --dataset fashion_mnist --epochs 1 --hidden 64 --validation-split 0.1 --verbose 2 "

@@ -22,6 +22,7 @@
 #include "nabla/ops/linalg.hpp"
 #include "nabla/ops/nn.hpp"
 #include "nabla/ops/reduce.hpp"
+#include "support/requirements.hpp"
 
 using namespace nabla;
 namespace fs = std::filesystem;
@@ -212,7 +213,7 @@ std::pair<int, std::string> run_command(const std::string& cmd) {
 TEST(TorchOracle, ValuesAndGradientsMatchPyTorch) {
     const std::string python = NABLA_PYTHON;
     if (run_command(python + " -c 'import torch, numpy'").first != 0)
-        GTEST_SKIP() << "PyTorch/NumPy not importable by " << python;
+        NABLA_SKIP_OR_FAIL("PyTorch/NumPy not importable by " << python);
     const fs::path dir = fs::temp_directory_path() / ("nabla_torch_oracle_" + std::to_string(getpid()));
     fs::remove_all(dir);
     fs::create_directories(dir);

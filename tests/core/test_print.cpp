@@ -46,6 +46,7 @@ struct PrintCase {
 const std::vector<PrintCase>& print_cases() {
     static const std::vector<PrintCase> cases = {
 #include "print_cases.inc"
+#include "support/requirements.hpp"
     };
     return cases;
 }
@@ -100,7 +101,7 @@ TEST(Print, BroadcastViewPrintsRepeatedValues) {
 // stores them in an .npz with str() of each, and nabla must print the same.
 TEST(Print, MatchesNumpyOnRandomArrays) {
     if (std::system(NABLA_PYTHON " -c 'import numpy' >/dev/null 2>&1") != 0)
-        GTEST_SKIP() << NABLA_PYTHON " with numpy not found";
+        NABLA_SKIP_OR_FAIL(NABLA_PYTHON " with numpy not found");
     nabla::test::TempDir dir;
     std::ofstream(dir / "gen.py") << R"PY(
 import sys, os

@@ -10,6 +10,7 @@
 #include "support/temp_dir.hpp"
 #include "nabla/data/datasets.hpp"
 #include "nabla/io/idx.hpp"
+#include "support/requirements.hpp"
 
 using namespace nabla;
 using namespace nabla::datasets;
@@ -177,7 +178,7 @@ TEST_F(Datasets, CacheDirectoryFollowsTheEnvironment) {
 
 TEST_F(Datasets, FashionMnistFromTheDebianPackage) {
     if (!fs::exists(kDebianFashion / "train-images-idx3-ubyte.gz"))
-        GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+        NABLA_SKIP_OR_FAIL("dataset-fashion-mnist is not installed");
     auto [train, test] = fashion_mnist::load_data();
     auto [train_images, train_labels] = train;
     auto [test_images, test_labels] = test;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "../../examples/from_scratch.hpp"
+#include "support/requirements.hpp"
 
 using namespace nabla;
 namespace fs = std::filesystem;
@@ -49,7 +50,7 @@ TEST(FromScratch, WeightsAreSharedHandles) {
 }
 
 TEST(FromScratch, LearnsMnistDigits) {
-    if (!fs::exists(kMnist / "t10k-images-idx3-ubyte.gz")) GTEST_SKIP() << "MNIST not found in " << kMnist;
+    if (!fs::exists(kMnist / "t10k-images-idx3-ubyte.gz")) NABLA_SKIP_OR_FAIL("MNIST not found in " << kMnist);
     using namespace from_scratch;
     const auto [train, test] = split_8000_2000(load_digits(kMnist, "t10k"));
     ASSERT_EQ(train.images.shape(), (Shape{8000, 784}));

@@ -14,6 +14,7 @@
 #include "nabla/io/file.hpp"
 #include "nabla/io/npy.hpp"
 #include "support/temp_dir.hpp"
+#include "support/requirements.hpp"
 
 using namespace nabla;
 using nabla::test::TempDir;
@@ -62,7 +63,7 @@ bool run_python(const TempDir& dir, const std::string& script) {
 }
 
 #define REQUIRE_NUMPY()                                                        \
-    if (!python_has_numpy()) GTEST_SKIP() << NABLA_PYTHON " with numpy not found"
+    if (!python_has_numpy()) NABLA_SKIP_OR_FAIL(NABLA_PYTHON " with numpy not found")
 
 Bytes to_bytes(const std::string& s) { return Bytes(s.begin(), s.end()); }
 

@@ -19,6 +19,7 @@
 #include "nabla/layers.hpp"
 #include "nabla/models/sequential.hpp"
 #include "nabla/ops/elementwise.hpp"
+#include "support/requirements.hpp"
 
 using namespace nabla;
 namespace fs = std::filesystem;
@@ -87,8 +88,8 @@ class FashionMnist : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(FashionMnist, BookModelReaches086) {
     if (!fashion_present())
-        GTEST_SKIP() << "Fashion-MNIST is not installed at " << kFashion
-                     << " (Debian: apt-get install dataset-fashion-mnist)";
+        NABLA_SKIP_OR_FAIL("Fashion-MNIST is not installed at " << kFashion
+                     << " (Debian: apt-get install dataset-fashion-mnist)");
     const std::string loss = GetParam();
     const bool sparse = loss == "sparse_categorical_crossentropy";
     auto [train, test] = datasets::fashion_mnist::load_data(kFashion);
