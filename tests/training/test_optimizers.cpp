@@ -183,6 +183,37 @@ TEST(Optimizers, RMSpropKerasDocstringExample) {
     EXPECT_NEAR(v.value().item(), 9.683772, 1e-6);
 }
 
+// The blocked SIMD kernel against the rule in scalar float arithmetic over
+// the whole float range: subnormal, zero and infinite radicands and NaN
+// come out as from sqrt and divide.
+TEST(Optimizers, RMSpropOverTheFloatRange) {
+    std::vector<float> g;
+    for (int e = -38; e <= 38; ++e)
+        for (float m : {1.0f, -2.5f, 7.3f}) g.push_back(m * std::pow(10.0f, static_cast<float>(e)));
+    g.push_back(0.0f);
+    g.push_back(std::numeric_limits<float>::infinity());
+    g.push_back(std::numeric_limits<float>::quiet_NaN());
+    const auto n = static_cast<std::int64_t>(g.size());
+    for (const float eps : {1e-7f, 0.0f}) {
+        Variable w(zeros({n}), "w");
+        opt::RMSprop o({.learning_rate = 1.0, .epsilon = eps});
+        o.apply_gradients({{Tensor(g, {n}), &w}});
+        const auto got = w.value().to_vector<float>();
+        for (std::size_t i = 0; i < g.size(); ++i) {
+            // The rule in float with sqrt and divide, as Keras computes it.
+            const float v = 0.1f * (g[i] * g[i]);
+            const float want = 0.0f - g[i] / std::sqrt(v + eps);
+            if (std::isnan(want)) {
+                EXPECT_TRUE(std::isnan(got[i])) << "g = " << g[i] << ", eps = " << eps;
+            } else if (std::isinf(want)) {
+                EXPECT_EQ(got[i], want) << "g = " << g[i] << ", eps = " << eps;
+            } else {
+                EXPECT_NEAR(got[i], want, 6e-7 * std::abs(want)) << "g = " << g[i] << ", eps = " << eps;
+            }
+        }
+    }
+}
+
 TEST(Optimizers, AdagradMatchesHandRuleKerasAndTorch) {
     opt::Adagrad a32, a64;
     expect_near_all(run(a64, float64), by_hand(adagrad_rule(0.001, 1e-7), 1, 0.1), 1e-14, "Adagrad float64 vs hand");
