@@ -7,6 +7,10 @@
 //                          fallback path, NABLA_FUSED_STEP=0)
 //   BM_ForwardAndLoss      forward pass + loss (evaluate's work per batch)
 //   BM_RMSpropUpdate       the optimizer pass over all 407,050 weights
+//   BM_FitEpoch            one epoch of fit(): the step plus the loop around
+//                          it (shuffle, batch gather, metrics, callbacks;
+//                          progress display off); arguments: threads,
+//                          samples (15,000 to 60,000: time is linear in them)
 // The backward pass is the step minus the other two.
 #include <benchmark/benchmark.h>
 
@@ -72,9 +76,38 @@ void BM_RMSpropUpdate(benchmark::State& state) {
     state.counters["GB/s"] = benchmark::Counter(407050.0 * 4 * 5 * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
+// 60,000 uniform images and one-hot labels, made once for every run.
+const std::pair<Tensor, Tensor>& fit_data() {
+    static const std::pair<Tensor, Tensor> data = [] {
+        random::Generator gen(2);
+        return std::pair{random::uniform({60000, 784}, 0.0, 1.0, gen),
+                         utils::to_categorical(random::randint(0, 10, {60000}, gen), 10)};
+    }();
+    return data;
+}
+
+void BM_FitEpoch(benchmark::State& state) {
+    set_num_threads(static_cast<int>(state.range(0)));
+    const std::int64_t samples = state.range(1);
+    const Tensor x = fit_data().first(Slice(0, samples)), y = fit_data().second(Slice(0, samples));
+    models::Sequential model{{layers::Dense(512, "relu", {.input_shape = {784}}), layers::Dense(10, "softmax")}};
+    model.compile("rmsprop", "categorical_crossentropy", {"accuracy"});
+    model.fit(x(Slice(0, 1280)), y(Slice(0, 1280)), {.batch_size = 128, .verbose = 0});  // warm-up
+    for (auto _ : state) model.fit(x, y, {.epochs = 1, .batch_size = 128, .verbose = 0});
+    set_rate(state, kStepFlops * double(samples) / 128);
+    state.counters["s/epoch(60k)"] = benchmark::Counter(
+        double(samples) / 60000, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
 }  // namespace
 
 BENCHMARK_CAPTURE(BM_TrainStep, fused, true)->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK_CAPTURE(BM_TrainStep, tape, false)->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK(BM_ForwardAndLoss)->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK(BM_RMSpropUpdate)->Arg(1)->Arg(2)->UseRealTime();
+BENCHMARK(BM_FitEpoch)
+    ->ArgsProduct({{1, 2}, {15000, 30000, 60000}})
+    ->ArgNames({"threads", "samples"})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(2);

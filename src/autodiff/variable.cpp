@@ -1,6 +1,7 @@
 #include "nabla/autodiff/variable.hpp"
 
 #include "nabla/ops/elementwise.hpp"
+#include "ops/gemm.hpp"
 
 namespace nabla {
 inline namespace autodiff {
@@ -14,7 +15,7 @@ void check_same_shape(const char* op, const Variable& v, const Tensor& t) {
 }  // namespace
 
 Variable::Variable(Tensor initial_value, std::string name, bool trainable)
-    : value_(initial_value.copy()), name_(std::move(name)), trainable_(trainable) {
+    : value_(detail::copy_placed_for_product(initial_value)), name_(std::move(name)), trainable_(trainable) {
     if (trainable_ && !is_floating(value_.dtype()))
         throw DTypeError("Variable '" + name_ + "': a trainable variable must be float32 or float64, got " +
                          std::string(nabla::name(value_.dtype())));

@@ -31,4 +31,8 @@ void parallel_for(std::int64_t n, std::int64_t grain, F&& f) {
     }
 }
 
+// Bytes below which a copy stays on one thread: an element-wise kernel's
+// grain of floats.
+inline constexpr std::int64_t kParallelCopyGrain = kParallelGrain * 4;
+
 }  // namespace nabla::detail

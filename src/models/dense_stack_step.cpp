@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <vector>
 
 #include "nabla/layers/dense.hpp"
@@ -232,28 +231,14 @@ private:
         return r;
     }
 
-    // oneDNN 2.6's sgemm multiplies by a B operand on a 32-byte boundary
-    // without packing it, which at the first layer's shapes runs at 64
-    // GFLOP/s instead of the 87 it reaches with B packed (measured on AVX2;
-    // every tensor here is 64-byte aligned). A copy of a large kernel placed
-    // 16 bytes off that boundary costs far less than it saves
-    // (docs/PERFORMANCE.md).
-    const float* staged_kernel(const Stage& s) {
-        const std::size_t n = static_cast<std::size_t>(s.in * s.units);
-        if (n < kStageMinimum) return s.W();
-        if (staged_.size() < n + 16) staged_.resize(n + 16);
-        float* dst = staged_.data();
-        while (reinterpret_cast<std::uintptr_t>(dst) % 32 != 16) ++dst;
-        std::memcpy(dst, s.W(), n * sizeof(float));
-        return dst;
-    }
-
     void forward(const float* x, std::int64_t rows) {
         const float* a = x;
         for (std::size_t i = 0; i < stages_.size(); ++i) {
             const Stage& s = stages_[i];
             float* z = acts_[i].data<float>();
-            kernels::product<float>(false, false, rows, s.units, s.in, a, staged_kernel(s), z);
+            // s.W() is placed for the product: Variable storage comes from
+            // detail::copy_placed_for_product.
+            kernels::product<float>(false, false, rows, s.units, s.in, a, s.W(), z);
             kernels::bias_activation<float>(z, s.b(), rows, s.units, s.activation);
             a = z;
         }
@@ -332,8 +317,7 @@ private:
 
     std::int64_t capacity_ = 0, view_rows_ = -1;
     std::vector<Tensor> acts_, deltas_;  // per stage: outputs, d(loss)/d(pre-activation)
-    std::vector<float> targets_, scratch_, staged_;
-    static constexpr std::size_t kStageMinimum = 1 << 16;  // elements
+    std::vector<float> targets_, scratch_;
     std::vector<std::int32_t> class_ids_;
     Tensor output_view_;
 };

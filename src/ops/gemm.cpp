@@ -5,6 +5,7 @@
 #include <oneapi/dnnl/dnnl.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <string>
 
 #include "core/parallel.hpp"
@@ -15,6 +16,18 @@ namespace nabla::detail {
 std::atomic<int>& matrix_library_calls() {
     static std::atomic<int> calls{0};
     return calls;
+}
+
+bool well_placed_for_product(const float* b) { return reinterpret_cast<std::uintptr_t>(b) % 32 == 16; }
+
+Tensor copy_placed_for_product(const Tensor& t) {
+    if (t.dtype() != float32 || t.ndim() != 2 || t.size() < kPlacementMinimum) return t.copy();
+    // Storage is 64-byte aligned: 4 floats in is 16 bytes off a 32-byte boundary.
+    constexpr std::int64_t kShift = 4;
+    Tensor placed =
+        Tensor::uninitialized({t.size() + kShift}, float32)(Slice(kShift, t.size() + kShift)).reshape(t.shape());
+    placed.assign(t);
+    return placed;
 }
 
 template <>

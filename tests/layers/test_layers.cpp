@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 
 #include "nabla/autodiff/gradient_tape.hpp"
 #include "nabla/layers.hpp"
@@ -115,6 +116,24 @@ TEST(Dense, SameSeedSameWeights) {
     c.build({-1, 7});
     EXPECT_EQ(a.kernel().value().to_vector<float>(), b.kernel().value().to_vector<float>());
     EXPECT_NE(a.kernel().value().to_vector<float>(), c.kernel().value().to_vector<float>());
+}
+
+// A large float kernel sits 16 bytes off a 32-byte boundary, where the
+// matrix library multiplies by it fastest (docs/PERFORMANCE.md); it is an
+// ordinary contiguous tensor, and set_weights keeps it there.
+TEST(Dense, LargeKernelIsPlacedForTheMatrixProduct) {
+    const auto address = [](const Variable& v) { return reinterpret_cast<std::uintptr_t>(v.value().raw_data()); };
+    layers::Dense big(512), small(5);
+    big.build({-1, 784});
+    small.build({-1, 7});
+    EXPECT_EQ(address(big.kernel()) % 32, 16u);
+    EXPECT_TRUE(big.kernel().value().is_contiguous());
+    EXPECT_EQ(big.kernel().shape(), (Shape{784, 512}));
+    EXPECT_EQ(address(small.kernel()) % 64, 0u);
+    const Tensor ones = nabla::ones({784, 512});
+    big.set_weights({ones, big.bias().value()});
+    EXPECT_EQ(address(big.kernel()) % 32, 16u);
+    EXPECT_EQ(big.kernel().value().to_vector<float>(), ones.to_vector<float>());
 }
 
 TEST(Dense, GradientsReachKernelAndBias) {
