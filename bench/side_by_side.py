@@ -83,7 +83,7 @@ def ceilings(threads):
     bench = os.path.join(ROOT, "build/release/bench/nabla_bench")
     if not os.path.exists(bench):
         return {}, {}
-    out = subprocess.run([bench, "--benchmark_filter=BM_Sgemm_128x784x512|BM_PeakFma", "--benchmark_format=json",
+    out = subprocess.run([bench, "--benchmark_filter=BM_Sgemm_128x784x512/|BM_PeakFma", "--benchmark_format=json",
                           "--benchmark_repetitions=5", "--benchmark_report_aggregates_only=true"],
                          capture_output=True, text=True, check=True).stdout
     peak, sgemm = {}, {}
