@@ -150,6 +150,17 @@ TEST(Npy, NonContiguousTensorsAreSavedInCOrder) {
     }
 }
 
+// A contiguous view that starts inside its storage: a large matrix held by a
+// Variable is one (it sits 16 bytes in, for the matrix library).
+TEST(Npy, ContiguousViewWithAnOffsetIsSavedFromItsStart) {
+    const Tensor base = sample({1, 4 + 6 * 5}, float32).reshape({4 + 6 * 5});
+    const Tensor view = base(Slice(4, None)).reshape({6, 5});
+    ASSERT_TRUE(view.is_contiguous());
+    ASSERT_EQ(view.offset(), 4);
+    const Tensor back = io::npy_from_bytes(io::npy_to_bytes(view), "view");
+    EXPECT_TRUE(same_tensor(back, view.copy()));
+}
+
 TEST(Npy, SpecialFloatValuesSurviveBitForBit) {
     const double inf = std::numeric_limits<double>::infinity();
     const Tensor t(
