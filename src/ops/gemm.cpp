@@ -5,7 +5,6 @@
 #include <oneapi/dnnl/dnnl.h>
 
 #include <algorithm>
-#include <cstdint>
 #include <string>
 
 #include "core/parallel.hpp"
@@ -17,8 +16,6 @@ std::atomic<int>& matrix_library_calls() {
     static std::atomic<int> calls{0};
     return calls;
 }
-
-bool well_placed_for_product(const float* b) { return reinterpret_cast<std::uintptr_t>(b) % 32 == 16; }
 
 Tensor copy_placed_for_product(const Tensor& t) {
     if (t.dtype() != float32 || t.ndim() != 2 || t.size() < kPlacementMinimum) return t.copy();

@@ -26,7 +26,6 @@ std::atomic<int>& matrix_library_calls();
 // A float matrix of at least kPlacementMinimum elements is therefore best
 // kept 16 bytes off that boundary.
 inline constexpr std::int64_t kPlacementMinimum = std::int64_t{1} << 16;
-bool well_placed_for_product(const float* b);
 // A contiguous copy of `t`, placed as above when it is such a float matrix.
 // Variables take their storage from this (a layer's kernel is the right-hand
 // operand of its product).
