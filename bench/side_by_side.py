@@ -7,10 +7,17 @@ machine noise hits all of them alike. Reported: median seconds per epoch over
 epochs 2..N of every round, the ratio to nabla at the same thread count,
 achieved GFLOP/s (98.2 GFLOP per epoch, of which 97.9 are matrix products),
 peak resident memory, test accuracy and evaluation throughput.
+
+Peers, each at its best settings measured here (bench/RESULTS.md): libtorch
+C++ (Debian libtorch-dev, built from bench/peers/torch_mlp.cpp), PyTorch
+(Debian python3-torch) and, when a Python that imports tensorflow and keras
+is found ($NABLA_KERAS_PYTHON, this Python or python3 on PATH; Debian has no
+TensorFlow package: `pip install tensorflow-cpu`), Keras on TensorFlow.
 """
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -52,7 +59,22 @@ def contestants(threads, epochs):
             out.append((f"PyTorch ({t} thr)", t, lambda hist, t=t: (
                 [sys.executable, os.path.join(ROOT, "bench/peers/torch_mlp.py"), DATA, str(epochs), str(t)],
                 torch_env(t))))
+    keras_python = python_with("tensorflow", "keras")
+    if keras_python:
+        for t in threads:
+            out.append((f"Keras/TF ({t} thr)", t, lambda hist, t=t: (
+                [keras_python, os.path.join(ROOT, "bench/peers/keras_mlp.py"), DATA, str(epochs), str(t)],
+                dict(os.environ, OMP_NUM_THREADS=str(t)))))
     return out
+
+
+def python_with(*modules):
+    """A Python that imports `modules`: $NABLA_KERAS_PYTHON, this one, or python3 on PATH."""
+    for py in (os.environ.get("NABLA_KERAS_PYTHON"), sys.executable, shutil.which("python3")):
+        if py and subprocess.run([py, "-c", "import " + ", ".join(modules)], capture_output=True,
+                                 env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")).returncode == 0:
+            return py
+    return None
 
 
 def run_once(make_cmd):
