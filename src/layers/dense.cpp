@@ -26,9 +26,11 @@ Dense::Dense(std::int64_t units, std::string_view activation, DenseOptions optio
     : Dense(units, nabla::ops::activation_from_name(activation), std::move(options)) {}
 
 Shape Dense::compute_output_shape(const Shape& input_shape) const {
-    // "(batch, 784)" once the kernel fixes the feature count.
-    const std::string expected =
-        "(batch, " + (built() ? std::to_string(kernel_.shape()[0]) : std::string("features")) + ")";
+    // "(batch, 784)" once the kernel fixes the feature count; built only for
+    // an error, since predict checks shapes batch by batch.
+    const auto expected = [&] {
+        return "(batch, " + (built() ? std::to_string(kernel_.shape()[0]) : std::string("features")) + ")";
+    };
     if (input_shape.size() != 2) {
         std::string hint;
         if (input_shape.size() > 2) {
@@ -38,10 +40,10 @@ Shape Dense::compute_output_shape(const Shape& input_shape) const {
         } else {
             hint = " — a single sample needs a batch axis: reshape to (1, n)";
         }
-        throw ShapeError(describe() + " expects " + expected + "; got " + shape_string(input_shape) + hint);
+        throw ShapeError(describe() + " expects " + expected() + "; got " + shape_string(input_shape) + hint);
     }
     if (built() && input_shape[1] != kernel_.shape()[0])
-        throw ShapeError(describe() + " expects " + expected + "; got " + shape_string(input_shape) +
+        throw ShapeError(describe() + " expects " + expected() + "; got " + shape_string(input_shape) +
                          " (its kernel is " + to_string(kernel_.shape()) + ")");
     return {input_shape[0], units_};
 }

@@ -1,11 +1,10 @@
-#include <algorithm>
 #include "nabla/training/optimizers.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <limits>
 #include <sstream>
-#include <unordered_set>
 
 #include "../core/dispatch.hpp"
 #include "names.hpp"
