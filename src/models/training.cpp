@@ -115,7 +115,12 @@ double Evaluation::only_metric() const {
 
 namespace {
 
-std::int64_t steps_for(std::int64_t samples, std::int64_t batch_size) { return (samples + batch_size - 1) / batch_size; }
+// ceil(samples / batch_size) without forming samples + batch_size - 1, which
+// overflows for a batch_size near INT64_MAX (fit then ran no batch at all).
+// A batch_size above the sample count is one batch of every sample, as Keras.
+std::int64_t steps_for(std::int64_t samples, std::int64_t batch_size) {
+    return samples <= 0 ? 0 : 1 + (samples - 1) / batch_size;
+}
 
 void check_batch_size(const char* who, std::int64_t batch_size) {
     if (batch_size <= 0)
