@@ -3,6 +3,7 @@
 #include <map>
 
 #include "commands.hpp"
+#include "options.hpp"
 #include "nabla/data/datasets.hpp"
 #include "nabla/io/image.hpp"
 #include "nabla/nabla.hpp"
@@ -48,7 +49,7 @@ void add_show_command(CLI::App& app) {
     cmd->add_option("--index", args->index, "Which image (negative counts from the end)")->capture_default_str();
     cmd->add_option("--split", args->split, "train or test")->check(CLI::IsMember({"train", "test"}))->capture_default_str();
     cmd->add_option("--data-dir", args->data_dir, "Directory holding the dataset's IDX files");
-    cmd->add_option("--png", args->png, "Also save the image as a PNG (binary colour map, as the book's imshow)");
+    add_output_path(cmd, "--png", args->png, "Also save the image as a PNG (binary colour map, as the book's imshow)");
     cmd->add_option("--scale", args->scale, "PNG pixels per image pixel")->check(CLI::Range(1, 64))->capture_default_str();
     const std::map<std::string, io::TerminalColour> colours = {{"auto", io::TerminalColour::automatic},
                                                               {"truecolor", io::TerminalColour::truecolor},

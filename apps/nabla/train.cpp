@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "options.hpp"
 #include "nabla/data/datasets.hpp"
 #include "nabla/io/file.hpp"
 #include "nabla/io/plot.hpp"
@@ -150,8 +151,8 @@ void add_train_command(CLI::App& app) {
     cmd->add_option("--seed", args->seed, "Seed for initial weights and shuffling")->capture_default_str();
     cmd->add_option("--threads", args->threads, "Threads (default: NABLA_NUM_THREADS or all cores)")->check(CLI::PositiveNumber);
     cmd->add_option("--verbose", args->verbose, "0 silent, 1 progress bar, 2 one line per epoch")->check(CLI::Range(0, 2))->capture_default_str();
-    cmd->add_option("--history", args->history_path, "Write the training history as JSON to this file");
-    cmd->add_option("--plot", args->plot_path, "Draw the training curves to this PNG file");
+    add_output_path(cmd, "--history", args->history_path, "Write the training history as JSON to this file");
+    add_output_path(cmd, "--plot", args->plot_path, "Draw the training curves to this PNG file");
     cmd->callback([args] { run_train(*args); });
 }
 

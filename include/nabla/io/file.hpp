@@ -26,4 +26,14 @@ void atomic_write(const std::filesystem::path& path, std::span<const std::uint8_
 // The whole content of a file; IOError naming the file and the reason.
 std::vector<std::uint8_t> read_file(const std::filesystem::path& path);
 
+// Checks, without creating or touching anything, that a file can later be
+// written at `path` by atomic_write (or written directly, for a FIFO or a
+// device): so a long run can refuse a bad output path before it starts, not
+// after its work is done. IOError naming `path` and what is wrong: the path
+// is empty, ends in '/', names a directory or a socket, its directory does
+// not exist (or is not a directory) or is not writable, or an existing FIFO
+// or device is not writable. A symlink is judged by what it points to (a
+// dangling one by its target's directory).
+void check_writable(const std::filesystem::path& path);
+
 }  // namespace nabla::io
