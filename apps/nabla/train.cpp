@@ -1,6 +1,7 @@
 // `nabla train`: the book's first experiment, with every knob as a flag.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -132,6 +133,13 @@ void run_train(const TrainArgs& a) {
         io::atomic_write(a.history_path, std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
     }
     if (!a.plot_path.empty()) io::plot_history(a.plot_path, history.history);
+    // fit stops on a NaN or infinite loss (it said so on stderr); the epoch's
+    // logged loss then holds it. The run failed: the exit status says so.
+    const auto& losses = history.history["loss"];
+    if (!losses.empty() && !std::isfinite(losses.back()))
+        throw ValueError("training was terminated by an invalid loss (" + std::to_string(losses.back()) + ") in epoch " +
+                         std::to_string(losses.size()) + " of " + std::to_string(a.epochs) +
+                         "; the figures above are of the weights from before that batch. Try a smaller --learning-rate");
 }
 
 }  // namespace
