@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
+#include <optional>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -32,7 +34,7 @@ struct TrainArgs {
     double validation_split = 0;
     std::string loss = "categorical";
     std::uint64_t seed = 0;
-    int threads = 0;  // 0: NABLA_NUM_THREADS or all cores
+    std::optional<int> threads;  // none: NABLA_NUM_THREADS or all cores
     int verbose = 1;
     std::string history_path, plot_path;
 };
@@ -84,7 +86,7 @@ Tensor prepare_images(const Tensor& images) {
 
 void run_train(const TrainArgs& a) {
     const std::vector<std::int64_t> hidden = parse_hidden(a.hidden);  // before the slow part
-    if (a.threads > 0) set_num_threads(a.threads);
+    apply_threads(a.threads);
     random::seed(a.seed);
     std::optional<std::filesystem::path> dir;
     if (!a.data_dir.empty()) dir = a.data_dir;
@@ -147,18 +149,24 @@ void run_train(const TrainArgs& a) {
 void add_train_command(CLI::App& app) {
     auto args = std::make_shared<TrainArgs>();
     CLI::App* cmd = app.add_subcommand("train", "Train the book's MNIST model (Dense 512 relu, Dense 10 softmax, rmsprop)");
-    cmd->add_option("--dataset", args->dataset, "Dataset")->check(CLI::IsMember({"mnist", "fashion_mnist"}))->capture_default_str();
+    add_choice(cmd, "--dataset", args->dataset, {"mnist", "fashion_mnist"}, "Dataset")->capture_default_str();
     cmd->add_option("--data-dir", args->data_dir, "Directory holding the dataset's IDX files (skips the cache and download)");
     cmd->add_option("--hidden", args->hidden, "Hidden layer widths, comma-separated (e.g. 512 or 256,128)")->capture_default_str();
-    cmd->add_option("--optimizer", args->optimizer, "Optimizer")->check(CLI::IsMember({"rmsprop", "sgd", "adam", "adagrad"}))->capture_default_str();
-    cmd->add_option("--learning-rate", args->learning_rate, "Learning rate (default: the optimizer's Keras default)")->check(CLI::PositiveNumber);
-    cmd->add_option("--epochs", args->epochs, "Epochs")->check(CLI::PositiveNumber)->capture_default_str();
-    cmd->add_option("--batch-size", args->batch_size, "Batch size")->check(CLI::PositiveNumber)->capture_default_str();
-    cmd->add_option("--validation-split", args->validation_split, "Fraction of the training data held out for validation")->check(CLI::Range(0.0, 0.99))->capture_default_str();
-    cmd->add_option("--loss", args->loss, "Label encoding: one-hot (categorical) or integer (sparse)")->check(CLI::IsMember({"categorical", "sparse"}))->capture_default_str();
-    cmd->add_option("--seed", args->seed, "Seed for initial weights and shuffling")->capture_default_str();
-    cmd->add_option("--threads", args->threads, "Threads (default: NABLA_NUM_THREADS or all cores)")->check(CLI::PositiveNumber);
-    cmd->add_option("--verbose", args->verbose, "0 silent, 1 progress bar, 2 one line per epoch")->check(CLI::Range(0, 2))->capture_default_str();
+    add_choice(cmd, "--optimizer", args->optimizer, {"rmsprop", "sgd", "adam", "adagrad"}, "Optimizer")->capture_default_str();
+    add_number(cmd, "--learning-rate", args->learning_rate, {.lo = 0, .hi = INFINITY, .lo_open = true},
+               "Learning rate (default: the optimizer's Keras default)");
+    add_integer(cmd, "--epochs", args->epochs, 1, std::numeric_limits<int>::max(), "Epochs")->capture_default_str();
+    add_integer(cmd, "--batch-size", args->batch_size, 1, std::numeric_limits<std::int64_t>::max(),
+                "Batch size (more than the samples: one batch of all of them, as Keras)")
+        ->capture_default_str();
+    add_number(cmd, "--validation-split", args->validation_split, {.lo = 0, .hi = 1, .hi_open = true},
+               "Fraction of the training data held out for validation")
+        ->capture_default_str();
+    add_choice(cmd, "--loss", args->loss, {"categorical", "sparse"}, "Label encoding: one-hot (categorical) or integer (sparse)")
+        ->capture_default_str();
+    add_integer(cmd, "--seed", args->seed, "Seed for initial weights and shuffling")->capture_default_str();
+    add_threads(cmd, args->threads);
+    add_integer(cmd, "--verbose", args->verbose, 0, 2, "0 silent, 1 progress bar, 2 one line per epoch")->capture_default_str();
     add_output_path(cmd, "--history", args->history_path, "Write the training history as JSON to this file");
     add_output_path(cmd, "--plot", args->plot_path, "Draw the training curves to this PNG file");
     cmd->callback([args] { run_train(*args); });
