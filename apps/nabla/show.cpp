@@ -67,7 +67,7 @@ void add_show_command(CLI::App& app) {
                 std::numeric_limits<std::int64_t>::max(), "Which image (negative counts from the end)")
         ->capture_default_str();
     add_choice(cmd, "--split", args->split, {"train", "test"}, "train or test")->capture_default_str();
-    cmd->add_option("--data-dir", args->data_dir, "Directory holding the dataset's IDX files");
+    cmd->add_option("--data-dir", args->data_dir, "Directory holding the dataset's IDX files: only it is used (no cache, no download)");
     add_output_path(cmd, "--png", args->png, "Also save the image as a PNG (binary colour map, as the book's imshow)");
     add_integer(cmd, "--scale", args->scale, 1, 64, "PNG pixels per image pixel")->capture_default_str();
     std::vector<std::string> names;

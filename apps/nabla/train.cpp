@@ -150,7 +150,7 @@ void add_train_command(CLI::App& app) {
     auto args = std::make_shared<TrainArgs>();
     CLI::App* cmd = app.add_subcommand("train", "Train the book's MNIST model (Dense 512 relu, Dense 10 softmax, rmsprop)");
     add_choice(cmd, "--dataset", args->dataset, {"mnist", "fashion_mnist"}, "Dataset")->capture_default_str();
-    cmd->add_option("--data-dir", args->data_dir, "Directory holding the dataset's IDX files (skips the cache and download)");
+    cmd->add_option("--data-dir", args->data_dir, "Directory holding the dataset's IDX files: only it is used (no cache, no download)");
     cmd->add_option("--hidden", args->hidden, "Hidden layer widths, comma-separated (e.g. 512 or 256,128)")->capture_default_str();
     add_choice(cmd, "--optimizer", args->optimizer, {"rmsprop", "sgd", "adam", "adagrad"}, "Optimizer")->capture_default_str();
     add_number(cmd, "--learning-rate", args->learning_rate, {.lo = 0, .hi = INFINITY, .lo_open = true},

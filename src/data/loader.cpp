@@ -54,6 +54,7 @@ std::vector<Place> places(const DatasetSpec& spec, const std::optional<fs::path>
         out.push_back({*dir, "the dir argument"});
         // A parent folder holding <name>/ (like shared/data) is accepted too.
         if (fs::is_directory(*dir / spec.name, ec)) out.push_back({*dir / spec.name, "the dir argument"});
+        return out;  // a named directory is the only place: no other copy, no download
     }
     if (const char* env = std::getenv("NABLA_DATA_DIR"); env && *env)
         out.push_back({fs::path(env) / spec.name, "$NABLA_DATA_DIR"});
@@ -122,6 +123,27 @@ std::string supply_help(const DatasetSpec& spec, Subset subset, const std::array
     return help;
 }
 
+// The named directory lacks a split's files: say which, and what to do.
+[[noreturn]] void throw_not_in_dir(const DatasetSpec& spec, Subset subset, const fs::path& dir,
+                                   const std::string& op, const std::string& looked) {
+    const auto& files = subset == Subset::train ? spec.train : spec.test;
+    std::string missing;
+    for (const FileSpec& f : files)
+        if (!find_file(dir, f.name) && !find_file(dir / spec.name, f.name))
+            missing += "\n  " + std::string(f.name) + " (or " + fs::path(f.name).stem().string() + ")";
+    const std::string api(spec.api);
+    throw IOError(op + ": the " + (subset == Subset::train ? "train" : "test") + " split of " +
+                  std::string(spec.title) + " is not in the directory '" + dir.string() +
+                  "' (the dir argument; a named directory is the only place looked in, and nothing is "
+                  "downloaded).\nMissing there:" + missing + "\nLooked in:" + looked +
+                  "\nPut the files there (they can be downloaded from " + join_url(spec.mirrors.front(), "") +
+                  "), or call " + api + "::load_data() without a directory to use $NABLA_DATA_DIR, the cache and "
+                  "the download." +
+                  (subset == Subset::train ? "\nThe test split alone loads with " + api +
+                                                 "::load_subset(Subset::test, dir)."
+                                           : ""));
+}
+
 }  // namespace
 
 Split load_split(const DatasetSpec& spec, Subset subset, const std::optional<fs::path>& dir,
@@ -141,6 +163,7 @@ Split load_split(const DatasetSpec& spec, Subset subset, const std::optional<fs:
                    : labels                     ? "no " + std::string(files[0].name)
                                                 : "neither file");
     }
+    if (dir) throw_not_in_dir(spec, subset, *dir, op, looked);
     std::string failure;
     fs::path target;
     try {

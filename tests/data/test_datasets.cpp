@@ -92,16 +92,42 @@ TEST_F(Datasets, UncompressedFilesAreAccepted) {
 
 TEST_F(Datasets, LoadDataWithoutTrainFilesExplainsWhatToDo) {
     std::string mirror = std::getenv("NABLA_DATASETS_MIRROR");
-    std::string msg = io_error([&] { mnist::load_data(kMnist); });
+    std::string msg = io_error([&] { mnist::load_data(); });
     for (const std::string& part :
          {std::string("mnist.load_data: the train split of MNIST (train-images-idx3-ubyte.gz, "
                       "train-labels-idx1-ubyte.gz) is not available locally"),
-          std::string("Looked in:\n  " + kMnist.string() + " (the dir argument): neither file"),
           (cache / "mnist").string() + " (the download cache): no such directory",
           mirror + "train-images-idx3-ubyte.gz: Couldn't connect to server",
-          std::string("NABLA_DATA_DIR"), std::string("--data-dir"),
+          std::string("NABLA_DATA_DIR"), std::string("mnist::load_data(dir)"),
           std::string("mnist::load_subset(Subset::test, dir)")})
         EXPECT_NE(msg.find(part), std::string::npos) << "missing: " << part << "\nin:\n" << msg;
+}
+
+// Issue 13 item 23: a named directory is the only place looked in. The train
+// files are in the cache and on a mirror here, yet neither is used.
+TEST_F(Datasets, NamedDirectoryIsTheOnlyPlace) {
+    test::HttpServer server;
+    for (const char* f : {"t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"}) {
+        server.serve(std::string("/") + f, slurp(kMnist / f));
+        fs::create_directories(cache / "mnist");
+        fs::copy(kMnist / f, cache / "mnist");
+    }
+    test::ScopedEnv env("NABLA_DATASETS_MIRROR", server.url());
+    test::ScopedEnv data("NABLA_DATA_DIR", kShared.string());
+    test::TempDir empty;
+    std::string msg = io_error([&] { mnist::load_subset(Subset::test, empty.path()); });
+    for (const std::string& part :
+         {"mnist.load_subset: the test split of MNIST is not in the directory '" + empty.path().string() + "'",
+          std::string("nothing is downloaded"),
+          std::string("Missing there:\n  t10k-images-idx3-ubyte.gz (or t10k-images-idx3-ubyte)\n"
+                      "  t10k-labels-idx1-ubyte.gz (or t10k-labels-idx1-ubyte)"),
+          std::string("https://ossci-datasets.s3.amazonaws.com/mnist/"),
+          std::string("mnist::load_data() without a directory")})
+        EXPECT_NE(msg.find(part), std::string::npos) << "missing: " << part << "\nin:\n" << msg;
+    EXPECT_EQ(server.requests().size(), 0u) << "downloaded although a directory was named";
+    EXPECT_EQ(msg.find("download cache"), std::string::npos) << msg;
+    // The same files load without the directory (from $NABLA_DATA_DIR here).
+    expect_mnist_test_split(mnist::load_subset(Subset::test));
 }
 
 TEST_F(Datasets, DownloadsIntoTheCacheThroughTheMirrorVariable) {
@@ -197,14 +223,16 @@ TEST_F(Datasets, FashionMnistFromTheDebianPackage) {
 }
 
 TEST_F(Datasets, FashionMnistErrorMentionsTheDebianPackage) {
-    test::TempDir empty;
-    // Hide the system directory by asking for a split through an empty dir
-    // only when the package is absent; otherwise the split is found there.
+    test::ScopedEnv no_cache("NABLA_CACHE_DIR", (cache / "empty").string());
     if (fs::exists(kDebianFashion / "t10k-images-idx3-ubyte.gz")) {
-        auto [images, labels] = fashion_mnist::load_subset(Subset::test, empty.path());
-        EXPECT_EQ(images.shape(), (Shape{10000, 28, 28}));  // fell through to /usr/share
+        // Found there without any setting; a named directory does not fall through to it.
+        auto [images, labels] = fashion_mnist::load_subset(Subset::test);
+        EXPECT_EQ(images.shape(), (Shape{10000, 28, 28}));
+        test::TempDir empty;
+        std::string msg = io_error([&] { fashion_mnist::load_subset(Subset::test, empty.path()); });
+        EXPECT_NE(msg.find("is not in the directory '" + empty.path().string() + "'"), std::string::npos) << msg;
         return;
     }
-    std::string msg = io_error([&] { fashion_mnist::load_subset(Subset::test, empty.path()); });
+    std::string msg = io_error([&] { fashion_mnist::load_subset(Subset::test); });
     EXPECT_NE(msg.find("apt-get install dataset-fashion-mnist"), std::string::npos) << msg;
 }

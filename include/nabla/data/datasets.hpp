@@ -10,14 +10,17 @@
 // them. The files are the IDX files of the original distributions
 // (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz,
 // t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz; the uncompressed
-// names without ".gz" are accepted too). Each split (train, test) is taken
-// from the first of these places that holds both of its files:
-//   1. `dir`, when given (the files themselves, not a parent folder);
-//   2. $NABLA_DATA_DIR/<name>/  (<name> is "mnist" or "fashion-mnist");
-//   3. the cache, cache_dir()/<name>/;
-//   4. for Fashion-MNIST, /usr/share/datasets/fashion-mnist/ (Debian's
+// names without ".gz" are accepted too). When `dir` is given, a split is
+// taken from that directory alone (its files themselves, or a parent
+// folder holding <name>/): a user who names a directory gets that
+// directory's files or an IOError listing the files it lacks, never a
+// download or another copy. Without `dir`, each split (train, test) is
+// taken from the first of these places that holds both of its files:
+//   1. $NABLA_DATA_DIR/<name>/  (<name> is "mnist" or "fashion-mnist");
+//   2. the cache, cache_dir()/<name>/;
+//   3. for Fashion-MNIST, /usr/share/datasets/fashion-mnist/ (Debian's
 //      dataset-fashion-mnist package);
-//   5. otherwise its missing files are downloaded into the cache: mirrors
+//   4. otherwise its missing files are downloaded into the cache: mirrors
 //      in order ($NABLA_DATASETS_MIRROR overrides them), each file checked
 //      against its published SHA-256 before it is kept.
 // Local files are checked structurally (IDX header, exact length, shapes,
