@@ -107,17 +107,27 @@ Split read_split(const fs::path& ip, const fs::path& lp, const std::string& op,
     }
 }
 
-std::string supply_help(const DatasetSpec& spec, Subset subset, const std::array<FileSpec, 2>& files,
-                        const std::string& cache) {
-    std::string api(spec.api);
-    std::string help = "To use files you already have, put " + std::string(files[0].name) +
-                       " and " + std::string(files[1].name) +
-                       " (gzip-compressed or not) in a directory and pass it as " + api +
-                       "::load_data(dir) (--data-dir DIR for the nabla tool), or put them in "
-                       "$NABLA_DATA_DIR/" + std::string(spec.name) + "/" +
-                       (cache.empty() ? "" : " or in " + cache) +
-                       "; NABLA_DATASETS_MIRROR=URL[,URL...] selects other mirrors.";
-    help += spec.supply_hint;
+DataUnavailable::Details details_for(const DatasetSpec& spec, Subset subset, std::string problem,
+                                     std::string looked, bool named_dir) {
+    const auto& files = subset == Subset::train ? spec.train : spec.test;
+    return {std::move(problem), std::move(looked), {std::string(files[0].name), std::string(files[1].name)},
+            std::string(spec.name), join_url(spec.mirrors.front(), ""), std::string(spec.supply_hint), named_dir};
+}
+
+// The C++ caller's remedy; the nabla tool words its own (apps/nabla/main.cpp).
+std::string cpp_help(const DatasetSpec& spec, Subset subset, const DataUnavailable::Details& d,
+                     const std::string& cache) {
+    const std::string api(spec.api);
+    std::string help = "The files can be downloaded from " + d.url + ". ";
+    if (d.named_dir)
+        help += "Put them in that directory, or call " + api +
+                "::load_data() without a directory to use $NABLA_DATA_DIR, the cache and the download.";
+    else
+        help += "To use files you already have, put " + d.files[0] + " and " + d.files[1] +
+                " (gzip-compressed or not) in a directory and pass it as " + api + "::load_data(dir), or put them in "
+                "$NABLA_DATA_DIR/" + d.name + "/" + (cache.empty() ? "" : " or in " + cache) +
+                "; NABLA_DATASETS_MIRROR=URL[,URL...] selects other mirrors.";
+    help += d.note;
     if (subset == Subset::train)
         help += "\nThe test split alone loads with " + api + "::load_subset(Subset::test, dir).";
     return help;
@@ -131,17 +141,14 @@ std::string supply_help(const DatasetSpec& spec, Subset subset, const std::array
     for (const FileSpec& f : files)
         if (!find_file(dir, f.name) && !find_file(dir / spec.name, f.name))
             missing += "\n  " + std::string(f.name) + " (or " + fs::path(f.name).stem().string() + ")";
-    const std::string api(spec.api);
-    throw IOError(op + ": the " + (subset == Subset::train ? "train" : "test") + " split of " +
-                  std::string(spec.title) + " is not in the directory '" + dir.string() +
-                  "' (the dir argument; a named directory is the only place looked in, and nothing is "
-                  "downloaded).\nMissing there:" + missing + "\nLooked in:" + looked +
-                  "\nPut the files there (they can be downloaded from " + join_url(spec.mirrors.front(), "") +
-                  "), or call " + api + "::load_data() without a directory to use $NABLA_DATA_DIR, the cache and "
-                  "the download." +
-                  (subset == Subset::train ? "\nThe test split alone loads with " + api +
-                                                 "::load_subset(Subset::test, dir)."
-                                           : ""));
+    auto d = details_for(spec, subset,
+                         "the " + std::string(subset == Subset::train ? "train" : "test") + " split of " +
+                             std::string(spec.title) + " is not in the directory '" + dir.string() +
+                             "' (a named directory is the only place looked in, and nothing is downloaded)",
+                         "Missing there:" + missing + "\nLooked in:" + looked, true);
+    d.note.clear();  // the Debian package is not looked in when a directory is named
+    const std::string what = op + ": " + d.problem + ".\n" + d.looked + "\n" + cpp_help(spec, subset, d, "");
+    throw DataUnavailable(what, std::move(d));
 }
 
 }  // namespace
@@ -182,11 +189,14 @@ Split load_split(const DatasetSpec& spec, Subset subset, const std::optional<fs:
         return read_split(*find_file(target, files[0].name), *find_file(target, files[1].name),
                           op, true);
     const std::string cache = target.string();
-    throw IOError(op + ": the " + split_name + " split of " + std::string(spec.title) + " (" +
-                  std::string(files[0].name) + ", " + std::string(files[1].name) +
-                  ") is not available locally and could not be downloaded.\nLooked in:" +
-                  (looked.empty() ? "\n  (nowhere)" : looked) + "\n" + failure + "\n" +
-                  supply_help(spec, subset, files, cache));
+    auto d = details_for(spec, subset,
+                         "the " + std::string(split_name) + " split of " + std::string(spec.title) + " (" +
+                             std::string(files[0].name) + ", " + std::string(files[1].name) +
+                             ") is not available locally and could not be downloaded",
+                         "Looked in:" + (looked.empty() ? std::string("\n  (nowhere)") : looked) + "\n" + failure,
+                         false);
+    const std::string what = op + ": " + d.problem + ".\n" + d.looked + "\n" + cpp_help(spec, subset, d, cache);
+    throw DataUnavailable(what, std::move(d));
 }
 
 }  // namespace detail

@@ -236,3 +236,31 @@ TEST_F(Datasets, FashionMnistErrorMentionsTheDebianPackage) {
     std::string msg = io_error([&] { fashion_mnist::load_subset(Subset::test); });
     EXPECT_NE(msg.find("apt-get install dataset-fashion-mnist"), std::string::npos) << msg;
 }
+
+// Issue 13 item 24: the library's error gives the C++ remedy and the URL;
+// its details let the nabla tool say --data-dir instead (tests/apps).
+TEST_F(Datasets, UnavailableDataSaysTheCppRemedyAndTheUrl) {
+    try {
+        mnist::load_data();
+        ADD_FAILURE() << "no DataUnavailable thrown";
+    } catch (const DataUnavailable& e) {
+        const std::string msg = e.what();
+        EXPECT_NE(msg.find("The files can be downloaded from https://ossci-datasets.s3.amazonaws.com/mnist/"),
+                  std::string::npos) << msg;
+        EXPECT_NE(msg.find("mnist::load_data(dir)"), std::string::npos) << msg;
+        EXPECT_EQ(msg.find("--data-dir"), std::string::npos) << "a CLI flag in the library's message:\n" << msg;
+        EXPECT_EQ(e.details().files, (std::vector<std::string>{"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"}));
+        EXPECT_EQ(e.details().url, "https://ossci-datasets.s3.amazonaws.com/mnist/");
+        EXPECT_FALSE(e.details().named_dir);
+    }
+    test::TempDir empty;
+    try {
+        fashion_mnist::load_subset(Subset::test, empty.path());
+        ADD_FAILURE() << "no DataUnavailable thrown";
+    } catch (const DataUnavailable& e) {
+        EXPECT_TRUE(e.details().named_dir);
+        EXPECT_EQ(e.details().name, "fashion-mnist");
+        EXPECT_NE(std::string(e.what()).find("fashion_mnist::load_data() without a directory"), std::string::npos)
+            << e.what();
+    }
+}
