@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "data/download.hpp"
+#include "data/recognise.hpp"
 #include "nabla/io/idx.hpp"
 
 namespace nabla::datasets {
@@ -93,12 +94,33 @@ void check_split(const Tensor& images, const Tensor& labels, const fs::path& ip,
                           " at index " + std::to_string(i) + "; the classes are 0-9");
 }
 
-Split read_split(const fs::path& ip, const fs::path& lp, const std::string& op,
-                 bool in_cache) {
+// Refuses published files of the other dataset, or of another split or
+// slot (MNIST and Fashion-MNIST share names and shapes: a mixed directory
+// used to train on one and test on the other), naming what each file is.
+void check_identity(const DatasetSpec& spec, Subset subset, const Tensor& images, const Tensor& labels,
+                    const fs::path& ip, const fs::path& lp, const std::string& op) {
+    const auto id_images = identify(ip, images), id_labels = identify(lp, labels);
+    auto wrong = [&](const std::optional<Identity>& id, FileKind kind) {
+        return id && (id->spec != &spec || id->subset != subset || id->kind != kind);
+    };
+    if (!wrong(id_images, FileKind::images) && !wrong(id_labels, FileKind::labels)) return;
+    auto what = [](const std::optional<Identity>& id) {
+        return id ? describe(*id) : std::string("not a published file (not recognised by its SHA-256)");
+    };
+    const std::string expected = std::string(spec.title) + "'s " + (subset == Subset::train ? "train" : "test");
+    throw IOError(op + ": these files are not " + expected + " images and labels:\n  '" + ip.string() +
+                  "' is " + what(id_images) + "\n  '" + lp.string() + "' is " + what(id_labels) +
+                  "\nMNIST and Fashion-MNIST use the same file names and shapes: keep each dataset in its own "
+                  "directory and load it as the dataset its files belong to.");
+}
+
+Split read_split(const DatasetSpec& spec, Subset subset, const fs::path& ip, const fs::path& lp,
+                 const std::string& op, bool in_cache) {
     try {
         Tensor images = io::read_idx(ip);
         Tensor labels = io::read_idx(lp);
         check_split(images, labels, ip, lp, op);
+        check_identity(spec, subset, images, labels, ip, lp, op);
         return {images, labels};
     } catch (const IOError& e) {
         if (!in_cache) throw;
@@ -162,7 +184,7 @@ Split load_split(const DatasetSpec& spec, Subset subset, const std::optional<fs:
         auto images = find_file(p.dir, files[0].name);
         auto labels = find_file(p.dir, files[1].name);
         if (images && labels)
-            return read_split(*images, *labels, op, p.origin == "the download cache");
+            return read_split(spec, subset, *images, *labels, op, p.origin == "the download cache");
         std::error_code ec;
         looked += "\n  " + p.dir.string() + " (" + p.origin + "): " +
                   (!fs::is_directory(p.dir, ec) ? std::string("no such directory")
@@ -186,8 +208,8 @@ Split load_split(const DatasetSpec& spec, Subset subset, const std::optional<fs:
         failure = e.what();
     }
     if (failure.empty())
-        return read_split(*find_file(target, files[0].name), *find_file(target, files[1].name),
-                          op, true);
+        return read_split(spec, subset, *find_file(target, files[0].name), *find_file(target, files[1].name), op,
+                          true);
     const std::string cache = target.string();
     auto d = details_for(spec, subset,
                          "the " + std::string(split_name) + " split of " + std::string(spec.title) + " (" +

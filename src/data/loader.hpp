@@ -28,6 +28,9 @@ struct DatasetSpec {
     std::string_view supply_hint;            // appended to "how to supply the files"
 };
 
+// MNIST and Fashion-MNIST (src/data/mnist.cpp), to tell their files apart.
+std::array<const DatasetSpec*, 2> dataset_specs();
+
 // The images and labels of one split, found or downloaded as documented.
 // `op` names the public function in messages ("mnist.load_data").
 Split load_split(const DatasetSpec& spec, Subset subset,

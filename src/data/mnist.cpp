@@ -63,6 +63,8 @@ TrainTest load_both(const detail::DatasetSpec& spec, const std::optional<std::fi
 
 }  // namespace
 
+std::array<const detail::DatasetSpec*, 2> detail::dataset_specs() { return {&mnist_spec(), &fashion_spec()}; }
+
 namespace mnist {
 TrainTest load_data(std::optional<std::filesystem::path> dir) { return load_both(mnist_spec(), dir); }
 Split load_subset(Subset subset, std::optional<std::filesystem::path> dir) {

@@ -3,9 +3,11 @@
 // and the URL), not the C++ function a library caller would use.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 
 #include "apps/cli_run.hpp"
+#include "support/requirements.hpp"
 #include "support/temp_dir.hpp"
 
 #ifdef NABLA_CLI_PATH
@@ -45,4 +47,25 @@ TEST(CliData, NamedDirectoryListsItsMissingFiles) {
 }
 
 }  // namespace
+#endif
+
+#ifdef NABLA_CLI_PATH
+// Issue 13 item 7: `train --dataset fashion_mnist` with MNIST's test files
+// beside Fashion-MNIST's train files trained on clothes and tested on digits
+// (test_acc 0.066, exit 0).
+TEST(CliData, MixedDatasetsAreRefusedBeforeTraining) {
+    namespace fs = std::filesystem;
+    const fs::path fashion = "/usr/share/datasets/fashion-mnist", mnist = NABLA_SHARED_DATA_DIR "/mnist";
+    if (!fs::exists(fashion / "train-images-idx3-ubyte.gz"))
+        NABLA_SKIP_OR_FAIL("Debian's dataset-fashion-mnist is not installed");
+    nabla::test::TempDir dir;
+    for (const char* f : {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"}) fs::create_symlink(fashion / f, dir / f);
+    for (const char* f : {"t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"}) fs::create_symlink(mnist / f, dir / f);
+    const auto r = nabla::test::run_cli(NABLA_CLI_PATH, "train --dataset fashion_mnist --epochs 1 --hidden 8 --verbose 0 "
+                                                        "--data-dir " + dir.path().string());
+    EXPECT_EQ(r.status, 1) << r.output;
+    EXPECT_TRUE(has(r.output, "t10k-images-idx3-ubyte.gz' is MNIST's test images")) << r.output;
+    EXPECT_TRUE(has(r.output, "t10k-labels-idx1-ubyte.gz' is MNIST's test labels")) << r.output;
+    EXPECT_FALSE(has(r.output, "test_acc")) << r.output;
+}
 #endif

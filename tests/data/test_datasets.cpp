@@ -264,3 +264,56 @@ TEST_F(Datasets, UnavailableDataSaysTheCppRemedyAndTheUrl) {
             << e.what();
     }
 }
+
+// Issue 13 item 7: MNIST and Fashion-MNIST files share names and shapes; they
+// are told apart by SHA-256 (of the .gz as published or as Debian repacked
+// it, else of the decoded data), and a wrong or mixed set is refused.
+TEST_F(Datasets, FilesOfTheOtherDatasetAreRefusedAndNamed) {
+    std::string msg = io_error([&] { fashion_mnist::load_subset(Subset::test, kMnist); });
+    for (const std::string& part :
+         {std::string("fashion_mnist.load_subset: these files are not Fashion-MNIST's test images and labels"),
+          "'" + (kMnist / "t10k-images-idx3-ubyte.gz").string() + "' is MNIST's test images",
+          "'" + (kMnist / "t10k-labels-idx1-ubyte.gz").string() + "' is MNIST's test labels"})
+        EXPECT_NE(msg.find(part), std::string::npos) << "missing: " << part << "\nin:\n" << msg;
+
+    // Uncompressed and recompressed copies are recognised by their decoded data.
+    test::TempDir raw, regz;
+    const Tensor images = io::read_idx(kMnist / "t10k-images-idx3-ubyte.gz");
+    const Tensor labels = io::read_idx(kMnist / "t10k-labels-idx1-ubyte.gz");
+    io::write_idx(raw / "t10k-images-idx3-ubyte", images);
+    io::write_idx(raw / "t10k-labels-idx1-ubyte", labels);
+    msg = io_error([&] { fashion_mnist::load_subset(Subset::test, raw.path()); });
+    EXPECT_NE(msg.find("t10k-images-idx3-ubyte' is MNIST's test images"), std::string::npos) << msg;
+    io::write_idx(regz / "t10k-images-idx3-ubyte.gz", images);
+    io::write_idx(regz / "t10k-labels-idx1-ubyte.gz", labels);
+    ASSERT_NE(slurp(regz / "t10k-images-idx3-ubyte.gz"), slurp(kMnist / "t10k-images-idx3-ubyte.gz"));
+    msg = io_error([&] { fashion_mnist::load_subset(Subset::test, regz.path()); });
+    EXPECT_NE(msg.find("t10k-labels-idx1-ubyte.gz' is MNIST's test labels"), std::string::npos) << msg;
+    expect_mnist_test_split(mnist::load_subset(Subset::test, regz.path()));
+}
+
+TEST_F(Datasets, AMixedDirectoryIsRefusedFileByFile) {
+    if (!fs::exists(kDebianFashion / "train-images-idx3-ubyte.gz"))
+        NABLA_SKIP_OR_FAIL("dataset-fashion-mnist is not installed");
+    test::TempDir dir;
+    // Images of one dataset, labels of the other, in one split.
+    fs::create_symlink(kMnist / "t10k-images-idx3-ubyte.gz", dir / "t10k-images-idx3-ubyte.gz");
+    fs::create_symlink(kDebianFashion / "t10k-labels-idx1-ubyte.gz", dir / "t10k-labels-idx1-ubyte.gz");
+    std::string msg = io_error([&] { mnist::load_subset(Subset::test, dir.path()); });
+    EXPECT_NE(msg.find("t10k-images-idx3-ubyte.gz' is MNIST's test images"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("t10k-labels-idx1-ubyte.gz' is Fashion-MNIST's test labels"), std::string::npos) << msg;
+    // Fashion-MNIST's train split with MNIST's test split: load_data refuses the test files.
+    fs::remove(dir / "t10k-labels-idx1-ubyte.gz");
+    fs::create_symlink(kMnist / "t10k-labels-idx1-ubyte.gz", dir / "t10k-labels-idx1-ubyte.gz");
+    for (const char* f : {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"})
+        fs::create_symlink(kDebianFashion / f, dir / f);
+    msg = io_error([&] { fashion_mnist::load_data(dir.path()); });
+    EXPECT_NE(msg.find("these files are not Fashion-MNIST's test images and labels"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("t10k-images-idx3-ubyte.gz' is MNIST's test images"), std::string::npos) << msg;
+    // A test file in the train slot is named too.
+    msg = io_error([&] { mnist::load_subset(Subset::train, kDebianFashion); });
+    EXPECT_NE(msg.find("train-images-idx3-ubyte.gz' is Fashion-MNIST's train images"), std::string::npos) << msg;
+    // The Debian package itself is recognised as Fashion-MNIST.
+    auto [images, labels] = fashion_mnist::load_subset(Subset::test, kDebianFashion);
+    EXPECT_EQ(images.shape(), (Shape{10000, 28, 28}));
+}
