@@ -24,7 +24,10 @@
 //      in order ($NABLA_DATASETS_MIRROR overrides them), each file checked
 //      against its published SHA-256 before it is kept.
 // Local files are checked structurally (IDX header, exact length, shapes,
-// label range), not by checksum, so recompressed copies work.
+// label range), so recompressed copies work, and files of a published size
+// are recognised by SHA-256: a file of the other dataset (MNIST and
+// Fashion-MNIST share names and shapes), split or slot is an IOError naming
+// what each file is (docs/data.md).
 //
 // When a split cannot be found or downloaded (no network), DataUnavailable
 // (an IOError) lists the places looked in, every URL tried with its
