@@ -57,7 +57,8 @@ TEST(CliOutputs, BadPngPathIsRefusedBeforeDrawing) {
     CliRun r = run("show --split test --index 0 --data-dir " + kMnistDir + " --png " + png.string());
     EXPECT_NE(r.status, 0) << r.output;
     EXPECT_TRUE(has(r, "--png")) << r.output;
-    EXPECT_TRUE(has(r, "'" + (dir / "plain").string() + "' is not a directory")) << r.output;
+    const std::string plain = (dir / "plain").string();
+    EXPECT_TRUE(has(r, std::string("'").append(plain).append("' is not a directory"))) << r.output;
     EXPECT_FALSE(has(r, "label 7")) << "drew before refusing:\n" << r.output;
 }
 
