@@ -130,7 +130,6 @@ std::optional<Strides> nocopy_strides(const Shape& from, const Strides& fst, con
 }
 
 Shape infer_shape(Shape shape, std::int64_t size) {
-    std::int64_t known = 1;
     int unknown = -1;
     for (std::size_t i = 0; i < shape.size(); ++i) {
         if (shape[i] == -1) {
@@ -138,10 +137,11 @@ Shape infer_shape(Shape shape, std::int64_t size) {
             unknown = static_cast<int>(i);
         } else if (shape[i] < 0) {
             throw ValueError("reshape: negative dimension in " + to_string(shape));
-        } else {
-            known *= shape[i];
         }
     }
+    Shape known_sizes = shape;  // the -1 counted as 1; an overflowing product is refused
+    if (unknown >= 0) known_sizes[unknown] = 1;
+    const std::int64_t known = checked_numel(known_sizes, "reshape");
     if (unknown >= 0 && known != 0 && size % known == 0) shape[unknown] = size / known;
     if ((unknown >= 0 && (known == 0 || size % known != 0)) || numel(shape) != size) {
         Shape shown = shape;
