@@ -106,7 +106,14 @@ Tensor dot(const Tensor& a_in, const Tensor& b_in) {
     const std::int64_t k = a.shape(-1);
     const Shape a_lead(a.shape().begin(), a.shape().end() - 1);
     if (b.ndim() == 1) {  // (..., k)·(k,) -> (...)
-        if (a.ndim() == 1) return sum(multiply(a, b));
+        // Floats: a summed product (pairwise, vectorised). Integers and bool
+        // go through the product kernel so the result keeps their dtype and
+        // wraps, as NumPy's dot does (int32·int32 is int32, bool·bool bool);
+        // sum() would accumulate them in int64.
+        if (a.ndim() == 1) {
+            if (is_floating(a.dtype())) return sum(multiply(a, b));
+            return mm(a.reshape({1, k}), b.reshape({k, 1})).reshape({});
+        }
         return mm(a.reshape({-1, k}), b.reshape({k, 1})).reshape(a_lead);
     }
     // (..., k)·(..., k, n): move b's contracted axis first, flatten the rest.
