@@ -148,10 +148,47 @@ Tensor minimum(const Tensor& a, const Tensor& b) {
     return out;
 }
 
+}  // namespace ops
+
+namespace {
+
+// x^y for a non-negative integer y by squaring, wrapping as NumPy's integer
+// power does (int32 3^40 == 689956897), exact where it fits.
+template <typename T>
+T integer_power(T x, T y) {
+    using U = detail::wrap_twin<T>;
+    U result = 1, base = static_cast<U>(x);
+    for (U e = static_cast<U>(y); e != 0; e >>= 1) {
+        if (e & 1) result = static_cast<U>(result * base);
+        base = static_cast<U>(base * base);
+    }
+    return static_cast<T>(result);
+}
+
+// NumPy refuses a negative integer exponent (the result would not be an
+// integer). Checked before the kernel: an exception must not leave a thread team.
+void check_integer_exponent(const Tensor& a, const Tensor& b, DType compute) {
+    detail::require_defined(a, "power");
+    detail::require_defined(b, "power");
+    if (!is_integral(compute) || !(b.dtype() == int32 || b.dtype() == int64) || b.size() == 0) return;
+    if (min(b).item<std::int64_t>() < 0)
+        throw ValueError("power: Integers to negative integer powers are not allowed (an exponent of " +
+                         to_string(b.shape()) + " " + std::string(name(b.dtype())) + " is " +
+                         std::to_string(min(b).item<std::int64_t>()) +
+                         "); use a float base, e.g. power(x.astype(float64), y)");
+}
+
+}  // namespace
+
+inline namespace ops {
+
 Tensor power(const Tensor& a, const Tensor& b) {
-    Tensor out = zip<false>("power", a, b, arith_dtype(a, b), [](auto x, auto y) {
+    const DType compute = arith_dtype(a, b);
+    check_integer_exponent(a, b, compute);
+    Tensor out = zip<false>("power", a, b, compute, [](auto x, auto y) {
         using T = decltype(x);
         if constexpr (std::is_same_v<T, bool>) return static_cast<bool>(x || !y);
+        else if constexpr (std::is_integral_v<T>) return integer_power(x, y);
         else return static_cast<T>(std::pow(static_cast<double>(x), static_cast<double>(y)));
     });
     if (detail::should_record(out))
