@@ -170,6 +170,9 @@ T integer_power(T x, T y) {
 void check_integer_exponent(const Tensor& a, const Tensor& b, DType compute) {
     detail::require_defined(a, "power");
     detail::require_defined(b, "power");
+    if (compute == bool_)
+        throw DTypeError("power: two bool tensors have no power in nabla (NumPy gives int8, which nabla does not "
+                         "have); cast one first, e.g. power(x.astype(int32), y)");
     if (!is_integral(compute) || !(b.dtype() == int32 || b.dtype() == int64) || b.size() == 0) return;
     if (min(b).item<std::int64_t>() < 0)
         throw ValueError("power: Integers to negative integer powers are not allowed (an exponent of " +
@@ -187,8 +190,7 @@ Tensor power(const Tensor& a, const Tensor& b) {
     check_integer_exponent(a, b, compute);
     Tensor out = zip<false>("power", a, b, compute, [](auto x, auto y) {
         using T = decltype(x);
-        if constexpr (std::is_same_v<T, bool>) return static_cast<bool>(x || !y);
-        else if constexpr (std::is_integral_v<T>) return integer_power(x, y);
+        if constexpr (std::is_integral_v<T>) return integer_power(x, y);  // bool refused above
         else return static_cast<T>(std::pow(static_cast<double>(x), static_cast<double>(y)));
     });
     if (detail::should_record(out))

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
 #include "nabla/autodiff.hpp"
 #include "nabla/core/random.hpp"
@@ -205,4 +206,25 @@ TEST(Elementwise, IntegerPowerIsExactWrapsAndRefusesNegativeExponents) {
     EXPECT_THROW(power(i64(1), -1), ValueError);  // NumPy refuses 1**-1 too
     EXPECT_FLOAT_EQ(power(Tensor{2}, -1).item<float>(), 0.5f);  // floats unchanged
     EXPECT_EQ(power(i64(2), Tensor{-1.0}).dtype(), float64);    // a float exponent: float result
+}
+
+// Issue 13 item 26: abs(-0.0) was -0.0; sign(bool) was accepted and
+// square(bool) stayed bool. NumPy: abs(-0.0) is +0.0; sign has no bool loop
+// (UFuncTypeError); square and power of bools give int8, which nabla lacks,
+// so both are DTypeError naming the cast to make.
+TEST(Elementwise, AbsSignAndSquareEdgesFollowNumPy) {
+    EXPECT_FALSE(std::signbit(abs(Tensor{-0.0}).item<float>()));
+    EXPECT_FALSE(std::signbit(abs(Tensor({-0.0}, float64)).item<double>()));
+    EXPECT_EQ(abs(Tensor{-2, 3}).to_vector<float>(), (std::vector<float>{2, 3}));
+    const std::int64_t lo = std::numeric_limits<std::int64_t>::min();
+    Tensor m(std::vector<std::int64_t>{lo, -5}, {2});
+    EXPECT_EQ(abs(m).to_vector<std::int64_t>(), (std::vector<std::int64_t>{lo, 5}));  // NumPy wraps abs(INT64_MIN)
+    EXPECT_EQ(negative(m).to_vector<std::int64_t>(), (std::vector<std::int64_t>{lo, 5}));
+    Tensor b(std::vector<bool>{true, false}, {2});
+    EXPECT_THROW(sign(b), DTypeError);
+    EXPECT_THROW(square(b), DTypeError);
+    EXPECT_THROW(power(b, b), DTypeError);
+    EXPECT_EQ(square(b.astype(int32)).to_vector<int>(), (std::vector<int>{1, 0}));
+    EXPECT_EQ(power(b, 2).dtype(), int64);  // NumPy 2: a weak int beside bool is int64
+    EXPECT_EQ(sign(Tensor{-2, 0, 3}).to_vector<float>(), (std::vector<float>{-1, 0, 1}));
 }
