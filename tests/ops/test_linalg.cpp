@@ -161,3 +161,24 @@ TEST(Linalg, IntegerAndBoolVectorDotKeepsTheDtypeAndWraps) {
     EXPECT_EQ(m.to_vector<std::int32_t>(), (std::vector<std::int32_t>{0}));
     EXPECT_EQ(dot(Tensor{1.5, 2}, Tensor{2, 1}).item<float>(), 5);  // floats unchanged
 }
+
+// Issue 13 item 26: a zero-length contracted axis threw (reshape of -1 over
+// 0). NumPy: dot(zeros((2,0)), zeros((0,3))) is a (2, 3) zero matrix.
+TEST(Linalg, ZeroLengthContractedAxisGivesZeros) {
+    auto expect_zeros = [](const Tensor& t, const Shape& shape, DType dt) {
+        EXPECT_EQ(t.shape(), shape);
+        EXPECT_EQ(t.dtype(), dt);
+        for (double v : t.to_vector<double>()) EXPECT_EQ(v, 0);
+    };
+    expect_zeros(dot(zeros({2, 0}), zeros({0, 3})), {2, 3}, float32);
+    expect_zeros(matmul(zeros({2, 0}), zeros({0, 3})), {2, 3}, float32);
+    expect_zeros(tensordot(zeros({2, 0}), zeros({0, 3}), 1), {2, 3}, float32);
+    expect_zeros(tensordot(zeros({2, 0, 3}), zeros({0, 3, 4}), 2), {2, 4}, float32);
+    expect_zeros(dot(zeros({0}), zeros({0})), {}, float32);
+    expect_zeros(dot(zeros({2, 0}, int32), zeros({0}, int32)), {2}, int32);
+    expect_zeros(dot(zeros({0}, int64), zeros({0}, int64)), {}, int64);
+    expect_zeros(dot(zeros({2, 2, 0}), zeros({3, 0, 4})), {2, 2, 3, 4}, float32);
+    expect_zeros(matmul(zeros({0}), zeros({0})), {}, float32);
+    expect_zeros(matmul(zeros({5, 2, 0}, float64), zeros({5, 0, 3}, float64)), {5, 2, 3}, float64);
+    expect_zeros(matmul(zeros({5, 2, 0}), zeros({0, 3})), {5, 2, 3}, float32);
+}
