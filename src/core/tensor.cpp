@@ -297,8 +297,20 @@ void Tensor::fill(double value) {
     assign(s);
 }
 
+namespace {
+// NumPy's assignment accepts a source with extra leading length-1 axes
+// (a[...] = ones((1, 1, 3)) for a of shape (3,)): they are dropped first.
+Tensor without_extra_leading_ones(const Tensor& src, std::size_t ndim) {
+    std::size_t extra = 0;
+    while (src.shape().size() - extra > ndim && src.shape()[extra] == 1) ++extra;
+    if (extra == 0) return src;
+    return detail::make_view(src, Shape(src.shape().begin() + extra, src.shape().end()),
+                             Strides(src.strides().begin() + extra, src.strides().end()), src.offset());
+}
+}  // namespace
+
 void Tensor::assign(const Tensor& src) {
-    Tensor b = detail::broadcast_view(src, shape(), "assign");
+    Tensor b = detail::broadcast_view(without_extra_leading_ones(src, shape().size()), shape(), "assign");
     if (src.shares_storage(*this)) {  // overlapping views: read everything first
         Tensor tmp = Tensor::uninitialized(shape(), src.dtype());
         detail::copy_into(b, tmp);
