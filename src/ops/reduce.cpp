@@ -55,7 +55,7 @@ enum class Fold { Sum, Max, Min };
 
 template <Fold F, typename A, typename T>
 inline A fold(A acc, T v) {
-    if constexpr (F == Fold::Sum) return acc + static_cast<A>(v);
+    if constexpr (F == Fold::Sum) return detail::wrap_add(acc, static_cast<A>(v));  // integers wrap as NumPy's sum does
     else if constexpr (F == Fold::Max) return (v > acc || v != v) ? static_cast<A>(v) : acc;
     else return (v < acc || v != v) ? static_cast<A>(v) : acc;
 }

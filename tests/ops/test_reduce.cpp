@@ -130,3 +130,18 @@ TEST(Reduce, ParallelMaxMinOfInfinitiesAndNaNMatchTheSerialPath) {
     }
     set_num_threads(2);
 }
+
+// Integer sums wrap as NumPy's do (np.sum([INT64_MAX, 1]) == INT64_MIN),
+// with defined (unsigned) arithmetic on every thread count.
+TEST(Reduce, IntegerSumsWrapLikeNumPy) {
+    const std::int64_t hi = std::numeric_limits<std::int64_t>::max();
+    Tensor x(std::vector<std::int64_t>{hi, 1}, {2});
+    EXPECT_EQ(sum(x).item<std::int64_t>(), std::numeric_limits<std::int64_t>::min());
+    std::vector<std::int64_t> many(70000, hi);
+    for (int threads : {1, 2}) {
+        set_num_threads(threads);
+        // 70000 * INT64_MAX mod 2^64 == -70000 mod 2^64 (NumPy gives the same)
+        EXPECT_EQ(sum(Tensor(many, {70000})).item<std::int64_t>(), -70000) << threads << " threads";
+    }
+    set_num_threads(2);
+}
