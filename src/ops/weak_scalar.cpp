@@ -3,6 +3,7 @@
 // nabla/ops/elementwise.hpp). Each number becomes a 0-d tensor that the
 // ordinary broadcasting kernels take, so no kernel branches per element.
 #include <cstdint>
+#include <iterator>
 #include <iomanip>
 #include <sstream>
 
@@ -85,6 +86,8 @@ const BinaryEntry kBinary[] = {
     {"minimum", minimum}, {"power", power}, {"equal", equal}, {"not_equal", not_equal}, {"less", less},
     {"less_equal", less_equal}, {"greater", greater}, {"greater_equal", greater_equal},
     {"logical_and", logical_and}, {"logical_or", logical_or}};
+
+static_assert(std::size(kBinary) == static_cast<std::size_t>(BinaryOp::LogicalOr) + 1, "one entry per BinaryOp, in order");
 
 bool is_comparison(BinaryOp op) { return op >= BinaryOp::Equal && op <= BinaryOp::GreaterEqual; }
 

@@ -54,7 +54,7 @@ Tensor clip(const Tensor& x, double lo, double hi);
 // --- C++ numbers as operands (NumPy 2's weak scalars) ---
 //
 // A C++ number is carried exactly: an integer as int64 (uint64 above
-// INT64_MAX), a floating value as double; it never passes through double.
+// INT64_MAX), never through double; a floating value as double.
 // Each binary function below, and each operator, also takes a number on
 // either side (add(x, 1), maximum(z, 0.), less(3, x), x / 255), by the rule:
 //   - arithmetic (add subtract multiply maximum minimum power, += ...): an
