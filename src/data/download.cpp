@@ -17,6 +17,7 @@
 #include <memory>
 #include <mutex>
 
+#include "io/temp_files.hpp"
 #include "nabla/core/error.hpp"
 
 namespace nabla::datasets::detail {
@@ -199,7 +200,7 @@ std::string fetch(const std::string& url, Transfer& t, const DownloadOptions& op
 
 // A unique temporary file beside dest; the FILE* owns the descriptor.
 std::pair<fs::path, std::FILE*> open_temp(const fs::path& dest) {
-    std::string tmpl = dest.string() + ".part-XXXXXX";
+    std::string tmpl = io::detail::temp_prefix(dest, "part") + "XXXXXX";
     std::vector<char> name(tmpl.begin(), tmpl.end());
     name.push_back('\0');
     int fd = ::mkstemp(name.data());
@@ -221,6 +222,8 @@ std::pair<fs::path, std::FILE*> open_temp(const fs::path& dest) {
 std::string attempt(const std::string& url, const fs::path& dest, std::string_view sha256,
                     std::uint64_t expected_bytes, const DownloadOptions& opt) {
     auto [tmp, file] = open_temp(dest);
+    // Ctrl-C or SIGTERM mid-transfer removes the partial file.
+    io::detail::TempRegistration registration(tmp);
     Transfer t;
     t.file = file;
     t.limit = expected_bytes;
@@ -281,6 +284,8 @@ void download_verified(const std::vector<std::string>& urls, const fs::path& des
     if (ec)
         throw IOError("download: cannot create the directory '" + dest.parent_path().string() +
                       "' for " + dest.filename().string() + ": " + ec.message());
+    // What a killed earlier run left (its pid is in the name).
+    io::detail::remove_stale_temps(dest, "part");
     std::string failures;
     for (const std::string& url : urls) {
         std::string why = attempt(url, dest, sha256, expected_bytes, options);

@@ -11,12 +11,16 @@
 #include <cerrno>
 #include <cstdio>
 #include <ostream>
+#include <memory>
+#include <mutex>
 #include <random>
 #include <streambuf>
 #include <string>
 #include <system_error>
+#include <unordered_set>
 #include <vector>
 
+#include "io/temp_files.hpp"
 #include "nabla/core/error.hpp"
 
 namespace nabla::io {
@@ -85,8 +89,10 @@ private:
     std::array<char, 1 << 16> buf_{};
 };
 
-// Creates `path` + ".tmp-XXXXXX" exclusively. Not mkstemp: that makes the
-// file 0600, and the renamed result should get the usual 0666 & ~umask.
+// Creates `path` + ".tmp-<pid>-XXXXXX" exclusively (the pid lets a later run
+// tell a crashed process's leftovers from a live writer's file). Not
+// mkstemp: that makes the file 0600, and the renamed result should get the
+// usual 0666 & ~umask.
 int create_temp(const std::filesystem::path& path, const std::string& label,
                 std::filesystem::path& temp) {
     static std::atomic<std::uint64_t> counter{0};
@@ -95,10 +101,9 @@ int create_temp(const std::filesystem::path& path, const std::string& label,
     std::mt19937_64 rng((static_cast<std::uint64_t>(rd()) << 32) ^ counter.fetch_add(1) ^
                         static_cast<std::uint64_t>(::getpid()));
     for (int attempt = 0; attempt < 100; ++attempt) {
-        std::string suffix = ".tmp-";
-        for (int i = 0; i < 6; ++i) suffix += digits[rng() % 36];
-        temp = path;
-        temp += suffix;
+        std::string name = detail::temp_prefix(path, "tmp");
+        for (int i = 0; i < 6; ++i) name += digits[rng() % 36];
+        temp = name;
         const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (fd >= 0) return fd;
         if (errno != EEXIST) fail("atomic_write: cannot create a temporary file for", label, errno);
@@ -117,11 +122,24 @@ void sync_directory(const std::filesystem::path& path) {
     ::close(fd);
 }
 
+// Removes what killed processes left beside `path`, once per target and
+// process (CSVLogger rewrites its file every epoch).
+void sweep_once(const std::filesystem::path& path) {
+    static std::mutex mu;
+    static std::unordered_set<std::string> swept;
+    {
+        std::lock_guard<std::mutex> lock(mu);
+        if (!swept.insert(path.string()).second) return;
+    }
+    detail::remove_stale_temps(path, "tmp");
+}
+
 // Owns the temporary file until commit(): any exit before it removes the file.
 class TempFile {
 public:
     TempFile(const std::filesystem::path& path, std::string label)
-        : path_(path), label_(std::move(label)), fd_(create_temp(path, label_, temp_)) {}
+        : path_(path), label_(std::move(label)), fd_((sweep_once(path), create_temp(path, label_, temp_))),
+          registration_(std::make_unique<detail::TempRegistration>(temp_)) {}
     TempFile(const TempFile&) = delete;
     TempFile& operator=(const TempFile&) = delete;
     ~TempFile() {
@@ -145,6 +163,8 @@ private:
     std::filesystem::path path_, temp_;
     std::string label_;
     int fd_;
+    // Unlinks the file on SIGINT/SIGTERM/SIGHUP; destroyed after the unlink above.
+    std::unique_ptr<detail::TempRegistration> registration_;
     bool committed_ = false;
 };
 
