@@ -30,10 +30,12 @@ constexpr int kSignalCount = sizeof kSignals / sizeof kSignals[0];
 struct sigaction g_previous[kSignalCount];
 std::atomic<bool> g_installed[kSignalCount];
 
+// A handler the program installed earlier decides what the signal means
+// (it may stop training gracefully and carry on), so it is called and the
+// files are left alone: unlinking them under a process that continues would
+// make its writes fail. If it exits, the next run sweeps what it left.
 void on_signal(int sig, siginfo_t* info, void* context) {
     const int saved_errno = errno;
-    for (Slot& s : g_slots)
-        if (s.state.load(std::memory_order_acquire) == 2) ::unlink(s.path);
     int i = 0;
     while (i < kSignalCount && kSignals[i] != sig) ++i;
     const struct sigaction& prev = g_previous[i];
@@ -42,6 +44,8 @@ void on_signal(int sig, siginfo_t* info, void* context) {
     } else if (prev.sa_handler != SIG_DFL && prev.sa_handler != SIG_IGN) {
         prev.sa_handler(sig);
     } else {
+        for (Slot& s : g_slots)
+            if (s.state.load(std::memory_order_acquire) == 2) ::unlink(s.path);
         // The default action: it is delivered (and ends the process with
         // the usual status) as soon as this handler returns and unblocks it.
         struct sigaction dfl {};

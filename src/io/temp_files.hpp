@@ -2,14 +2,15 @@
 // Internal: temporary files that do not outlive the process.
 //
 // atomic_write's "<path>.tmp-<pid>-XXXXXX" and a download's
-// "<dest>.part-<pid>-XXXXXX" are registered while they exist. SIGINT,
-// SIGTERM and SIGHUP then unlink every registered file (async-signal-safe:
-// a fixed table, unlink(2) only) before the previous disposition runs: a
-// handler the program installed earlier is called, the default action is
-// re-raised (so the exit status still says "killed by SIGTERM"), an ignored
-// signal stays ignored. What SIGKILL or a crash leaves, remove_stale_temps
-// deletes on the next write to the same target: the pid in the name tells
-// whether its owner is still running.
+// "<dest>.part-<pid>-XXXXXX" are registered while they exist. When SIGINT,
+// SIGTERM or SIGHUP would end the process (default action), every
+// registered file is unlinked (async-signal-safe: a fixed table, unlink(2)
+// only) and the default action re-raised, so the exit status still says
+// "killed by SIGTERM". A handler the program installed earlier is called
+// instead and the files are kept (the program may carry on); an ignored
+// signal stays ignored. What SIGKILL, a crash or an exiting handler leaves,
+// remove_stale_temps deletes on the next write to the same target: the pid
+// in the name tells whether its owner is still running.
 #include <filesystem>
 #include <string>
 #include <string_view>
