@@ -202,7 +202,7 @@ Split load_split(const DatasetSpec& spec, Subset subset, const std::optional<fs:
             std::vector<std::string> urls;
             for (const auto& base : mirror_bases(spec.mirrors, spec.name))
                 urls.push_back(join_url(base, f.name));
-            download_verified(urls, target / f.name, f.sha256);
+            download_verified(urls, target / f.name, f.sha256, f.size);
         }
     } catch (const IOError& e) {
         failure = e.what();

@@ -2,6 +2,7 @@
 // Internal: finding, downloading and checking the IDX files of a dataset
 // (the search order is documented in include/nabla/data/datasets.hpp).
 #include <array>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -15,6 +16,7 @@ namespace nabla::datasets::detail {
 struct FileSpec {
     std::string_view name;    // the published, gzip-compressed name
     std::string_view sha256;  // of the published .gz file
+    std::uint64_t size = 0;   // its size in bytes: downloads stop past it
 };
 
 struct DatasetSpec {

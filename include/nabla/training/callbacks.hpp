@@ -26,6 +26,10 @@
 
 #include "nabla/core/tensor.hpp"
 
+namespace nabla::io {
+class InPlaceWriter;  // nabla/io/file.hpp
+}
+
 namespace nabla::optimizers {
 class Optimizer;
 }
@@ -223,7 +227,9 @@ private:
 // byte-identical to Keras's. append: add to an existing file, writing the
 // header only if the file is empty or absent.
 // Each epoch rewrites the file through io::atomic_write, so a reader (or a
-// crash) never sees a half-written row. IOError names the file.
+// crash) never sees a half-written row. A FIFO or device (a pipe,
+// /dev/stdout) is held open for the fit instead and gets each row once.
+// IOError names the file.
 class CSVLogger : public Callback {
 public:
     explicit CSVLogger(std::filesystem::path filename, char separator = ',', bool append = false);
@@ -240,6 +246,7 @@ private:
     bool header_written_ = false;
     std::string content_;  // the whole file so far
     std::optional<std::vector<std::string>> keys_;
+    std::shared_ptr<io::InPlaceWriter> stream_;  // a FIFO or device, during a fit
 };
 
 // Keras's LambdaCallback: any hook left empty does nothing.
