@@ -95,6 +95,11 @@ public:
     // (random::seed) when the model is constructed.
     void set_seed(std::uint64_t seed);
     random::Generator& generator() { return rng_; }
+    // "model" (the shuffles) then every layer that has a stream, by layer
+    // name: what BackupAndRestore saves so a resumed fit draws the same
+    // shuffles and Dropout masks as an uninterrupted one.
+    RandomState random_state() const override;
+    void set_random_state(const RandomState& state) override;
 
     // --- training ---
     // Sets the optimizer, loss and metrics; compiling again replaces them
