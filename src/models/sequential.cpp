@@ -201,9 +201,9 @@ void Sequential::set_random_state(const RandomState& state) {
         for (const auto& [k, v] : s) n += (n.empty() ? "" : ", ") + k;
         return n;
     };
-    bool same = mine.size() == state.size();
-    for (std::size_t i = 0; same && i < state.size(); ++i) same = mine[i].first == state[i].first;
-    if (!same)
+    // Matched by position, not by name: automatic layer names ("dense_4")
+    // depend on what else the process built, and a backup must still fit.
+    if (mine.size() != state.size() || state.empty() || state[0].first != "model")
         throw ValueError("Sequential '" + name_ + "'.set_random_state: the state is for streams [" + names(state) +
                          "] but this model has [" + names(mine) + "]");
     random::Generator check;
