@@ -8,9 +8,12 @@
 #include "support/temp_dir.hpp"
 #include "training/fake_model.hpp"
 
+#include <cmath>
+
 using namespace nabla;
 using callbacks::Logs;
 using callbacks::ModelCheckpoint;
+using callbacks::ModelCheckpointOptions;
 namespace fs = std::filesystem;
 
 namespace {
@@ -143,4 +146,44 @@ TEST(ModelCheckpoint, CreatesTheDirectoryAndRefusesADirectoryTarget) {
     ModelCheckpoint bad((dir.path() / "taken.keras").string());
     bad.set_model(&model);
     EXPECT_THROW(run_epochs(bad, {{{"loss", 1.0}}}), IOError);
+}
+
+namespace {
+// A real model whose save() only records the path (and touches the file).
+class RecordingModel : public models::Sequential {
+public:
+    using Sequential::Sequential;
+    mutable std::vector<std::string> saved;
+    void save(const std::string& path, bool) const override {
+        io::atomic_write(path, [](std::ostream& os) { os << "model"; });
+        saved.push_back(path);
+    }
+};
+}  // namespace
+
+TEST(ModelCheckpoint, InARealFitSavesEachImprovementOfValLoss) {
+    test::TempDir dir;
+    RecordingModel model;
+    model.set_seed(1);
+    model.add(layers::Dense(8, "relu", {.input_shape = {6}}));
+    model.add(layers::Dense(3, "softmax"));
+    model.compile("rmsprop", "sparse_categorical_crossentropy", {"accuracy"});
+    random::Generator g(2);
+    const Tensor x = random::uniform({120, 6}, 0.0, 1.0, g), y = random::randint(0, 3, {120}, g);
+    auto cb = std::make_shared<ModelCheckpoint>((dir.path() / "m-{epoch:02d}-{val_loss:.4f}.keras").string(),
+                                                ModelCheckpointOptions{.save_best_only = true});
+    auto h = model.fit(x, y, {.epochs = 6, .batch_size = 16, .verbose = 0, .callbacks = {cb}, .validation_split = 0.25});
+    std::vector<std::string> expected;
+    double best = HUGE_VAL;
+    const auto& vl = h.history.at("val_loss");
+    for (std::size_t e = 0; e < vl.size(); ++e)
+        if (vl[e] < best) {
+            best = vl[e];
+            expected.push_back((dir.path() / callbacks::format_filepath("m-{epoch:02d}-{val_loss:.4f}.keras",
+                                                                        {{"epoch", std::int64_t(e + 1)}, {"val_loss", vl[e]}}))
+                                   .string());
+        }
+    EXPECT_EQ(model.saved, expected);
+    EXPECT_EQ(cb->best(), best);
+    for (const auto& p : expected) EXPECT_TRUE(fs::exists(p)) << p;
 }
