@@ -73,6 +73,11 @@ public:
     virtual void set_weights(const std::vector<Tensor>& weights) = 0;
     // The compiled optimizer, or nullptr (for learning-rate callbacks).
     virtual optimizers::Optimizer* optimizer() { return nullptr; }
+    // Keras's model.save / save_weights / load_weights (nabla/saving), so
+    // that checkpoint callbacks can write and restore the model.
+    virtual void save(const std::string& path, bool overwrite = true) const = 0;
+    virtual void save_weights(const std::string& path, bool overwrite = true) const = 0;
+    virtual void load_weights(const std::string& path) = 0;
 };
 
 // Keras's callback.params.
