@@ -54,16 +54,6 @@ std::vector<std::string> Logs::keys() const {
 
 // --- ModelHandle ---
 
-void ModelHandle::save(const std::string& path, bool) const {
-    throw ValueError("save('" + path + "'): this model type cannot be saved");
-}
-void ModelHandle::save_weights(const std::string& path, bool) const {
-    throw ValueError("save_weights('" + path + "'): this model type cannot save its weights");
-}
-void ModelHandle::load_weights(const std::string& path) {
-    throw ValueError("load_weights('" + path + "'): this model type cannot load weights");
-}
-
 void ModelHandle::set_random_state(const RandomState& state) {
     if (!state.empty())
         throw ValueError("set_random_state: this model has no random streams, but the state names " +
