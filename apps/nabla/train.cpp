@@ -33,6 +33,8 @@ struct TrainArgs {
     int threads = 0;  // 0: NABLA_NUM_THREADS or all cores
     int verbose = 1;
     std::string history_path, plot_path;
+    std::string save_path;       // --save model.keras
+    std::string checkpoint_dir;  // --checkpoint-dir DIR (BackupAndRestore)
 };
 
 // Times each epoch (fit's own clock is not exposed in History).
@@ -82,6 +84,8 @@ Tensor prepare_images(const Tensor& images) {
 
 void run_train(const TrainArgs& a) {
     const std::vector<std::int64_t> hidden = parse_hidden(a.hidden);  // before the slow part
+    if (!a.save_path.empty() && !a.save_path.ends_with(".keras"))
+        throw ValueError("--save: the file name must end in .keras (Keras's model format), got '" + a.save_path + "'");
     if (a.threads > 0) set_num_threads(a.threads);
     random::seed(a.seed);
     std::optional<std::filesystem::path> dir;
@@ -110,8 +114,13 @@ void run_train(const TrainArgs& a) {
     if (a.verbose > 0) model.summary();
 
     auto timer = std::make_shared<EpochTimer>();
+    std::vector<std::shared_ptr<callbacks::Callback>> cbs = {timer};
+    // After a kill, the same command resumes from the last epoch's backup,
+    // bit-identical to an uninterrupted run (same seed and --threads).
+    if (!a.checkpoint_dir.empty()) cbs.push_back(std::make_shared<callbacks::BackupAndRestore>(a.checkpoint_dir));
     auto history = model.fit(x, y, {.epochs = a.epochs, .batch_size = a.batch_size, .verbose = a.verbose,
-                                    .callbacks = {timer}, .validation_split = a.validation_split});
+                                    .callbacks = cbs, .validation_split = a.validation_split});
+    if (!a.save_path.empty()) model.save(a.save_path);
     const auto eval_start = std::chrono::steady_clock::now();
     auto [test_loss, test_acc] = model.evaluate(x_test, y_test, {.batch_size = 1024, .verbose = 0});
     const double eval_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - eval_start).count();
@@ -152,6 +161,10 @@ void add_train_command(CLI::App& app) {
     cmd->add_option("--verbose", args->verbose, "0 silent, 1 progress bar, 2 one line per epoch")->check(CLI::Range(0, 2))->capture_default_str();
     cmd->add_option("--history", args->history_path, "Write the training history as JSON to this file");
     cmd->add_option("--plot", args->plot_path, "Draw the training curves to this PNG file");
+    cmd->add_option("--save", args->save_path, "Save the trained model (Keras 3 .keras file) to this path");
+    cmd->add_option("--checkpoint-dir", args->checkpoint_dir,
+                    "Back up after every epoch to this directory (BackupAndRestore); after a crash the same "
+                    "command resumes there, with the same final result");
     cmd->callback([args] { run_train(*args); });
 }
 

@@ -94,6 +94,10 @@ void kill_and_resume(const std::string& mode) {
 // The resume logic alone: plain SGD, weights saved as raw floats.
 TEST(ExactResume, KilledMidEpochThenRerunEqualsUninterruptedBitForBit) { kill_and_resume("raw"); }
 
+// The whole path: Adam, and the model's own save_weights/load_weights
+// (latest.weights.h5 with the optimizer's moments and iteration count).
+TEST(ExactResume, WithAdamThroughKerasWeightsFilesBitForBit) { kill_and_resume("keras"); }
+
 // The control: Keras's metadata alone (no random streams) resumes at the
 // right epoch but draws other shuffles and Dropout masks, so the weights
 // differ — which is what the random state in the backup is for.
