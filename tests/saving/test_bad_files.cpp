@@ -115,7 +115,9 @@ TEST_F(BadFiles, FailedSaveLeavesThePreviousFile) {
     const auto bytes = io::read_file(good_keras_);
     // A directory in the way of the temporary file's rename: the write fails.
     std::filesystem::create_directory(path("blocked.keras"));
+    const int entries = dir_.count();
     EXPECT_THROW(model_.save(path("blocked.keras")), IOError);
+    EXPECT_EQ(dir_.count(), entries);  // no temporary file left behind
     EXPECT_TRUE(std::filesystem::is_directory(path("blocked.keras")));
     // An unsaveable model (not built) leaves the good file as it was.
     models::Sequential unbuilt({layers::Dense(2)});

@@ -88,7 +88,7 @@ TEST_P(KerasLoadsNabla, KerasAndWeightsFiles) {
     const Tensor& xp = digits.d.at("x_pred");
     const Tensor& yp = digits.d.at("y_pred");
     io::save_npz(dir / "data.npz", {{"x", xp}, {"y", yp}, {"predictions", m.predict(xp)}});
-    const auto ev = m.evaluate(xp, yp, 32);
+    const auto ev = m.evaluate(xp, yp, {.batch_size = 32, .verbose = 0});
     const auto config = nlohmann::json::parse(m.to_json());
     nlohmann::json spec{{"keras", (dir / "m.keras").string()},
                         {"weights", (dir / "m.weights.h5").string()},
