@@ -56,7 +56,7 @@ TEST_P(KerasOptimizerFixture, PredictsAndTrainsOnAsKeras) {
     ASSERT_TRUE(m.compiled());
     EXPECT_EQ(m.optimizer()->iterations(), e.at("iterations").item<std::int64_t>());
     expect_predicts(m, e, digits.d.at("x_pred"));
-    const auto ev = m.evaluate(digits.d.at("x_pred"), digits.d.at("y_pred"), 32);
+    const auto ev = m.evaluate(digits.d.at("x_pred"), digits.d.at("y_pred"), {.batch_size = 32, .verbose = 0});
     EXPECT_NEAR(ev.loss, e.at("eval_loss").item<double>(), 1e-6);
     EXPECT_NEAR(ev["accuracy"], e.at("eval_accuracy").item<double>(), 1e-9);
     expect_next_step(m, e, digits);
