@@ -187,3 +187,26 @@ TEST(ModelCheckpoint, InARealFitSavesEachImprovementOfValLoss) {
     EXPECT_EQ(cb->best(), best);
     for (const auto& p : expected) EXPECT_TRUE(fs::exists(p)) << p;
 }
+
+TEST(ModelCheckpoint, RealKerasFilesReloadToTheSavedModel) {
+    test::TempDir dir;
+    models::Sequential model;
+    model.set_seed(4);
+    model.add(layers::Dense(8, "relu", {.input_shape = {6}}));
+    model.add(layers::Dense(3, "softmax"));
+    model.compile("adam", "sparse_categorical_crossentropy", {"accuracy"});
+    random::Generator g(5);
+    const Tensor x = random::uniform({64, 6}, 0.0, 1.0, g), y = random::randint(0, 3, {64}, g);
+    const std::string pattern = (dir.path() / "e{epoch}.keras").string();
+    const std::string best = (dir.path() / "best.weights.h5").string();
+    model.fit(x, y, {.epochs = 3, .batch_size = 16, .verbose = 0,
+                     .callbacks = {std::make_shared<ModelCheckpoint>(pattern, ModelCheckpointOptions{.monitor = "loss"}),
+                                   std::make_shared<ModelCheckpoint>(best, ModelCheckpointOptions{
+                                       .monitor = "loss", .save_best_only = true, .save_weights_only = true})}});
+    for (int e = 1; e <= 3; ++e) EXPECT_TRUE(fs::exists(dir.path() / ("e" + std::to_string(e) + ".keras"))) << e;
+    models::Sequential last = models::load_model((dir.path() / "e3.keras").string());
+    EXPECT_TRUE(last.predict(x).to_vector<float>() == model.predict(x).to_vector<float>());
+    EXPECT_EQ(last.optimizer()->iterations(), model.optimizer()->iterations());
+    for (const auto& e : fs::directory_iterator(dir.path()))
+        EXPECT_EQ(e.path().string().find(".tmp-"), std::string::npos) << e.path();
+}
