@@ -1,6 +1,7 @@
 // nabla: train the book's MNIST model, or look at the data.
 //   nabla train [--dataset mnist|fashion_mnist] [--epochs 5] ...
 //   nabla show --dataset mnist --index 4 [--png digit.png]
+//   nabla evaluate model.keras --dataset mnist     (also predict, summary)
 #include <unistd.h>
 
 #include <cstdlib>
@@ -49,6 +50,9 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     nabla::cli::add_train_command(app);
     nabla::cli::add_show_command(app);
+    nabla::cli::add_evaluate_command(app);
+    nabla::cli::add_predict_command(app);
+    nabla::cli::add_summary_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

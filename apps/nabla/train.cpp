@@ -37,6 +37,8 @@ struct TrainArgs {
     std::optional<int> threads;  // none: NABLA_NUM_THREADS or all cores
     int verbose = 1;
     std::string history_path, plot_path;
+    std::string save_path;       // --save model.keras
+    std::string checkpoint_dir;  // --checkpoint-dir DIR (BackupAndRestore)
 };
 
 // Times each epoch (fit's own clock is not exposed in History).
@@ -114,8 +116,13 @@ void run_train(const TrainArgs& a) {
     if (a.verbose > 0) model.summary();
 
     auto timer = std::make_shared<EpochTimer>();
+    std::vector<std::shared_ptr<callbacks::Callback>> cbs = {timer};
+    // After a kill, the same command resumes from the last epoch's backup,
+    // bit-identical to an uninterrupted run (same seed and --threads).
+    if (!a.checkpoint_dir.empty()) cbs.push_back(std::make_shared<callbacks::BackupAndRestore>(a.checkpoint_dir));
     auto history = model.fit(x, y, {.epochs = a.epochs, .batch_size = a.batch_size, .verbose = a.verbose,
-                                    .callbacks = {timer}, .validation_split = a.validation_split});
+                                    .callbacks = cbs, .validation_split = a.validation_split});
+    if (!a.save_path.empty()) model.save(a.save_path);
     const auto eval_start = std::chrono::steady_clock::now();
     auto [test_loss, test_acc] = model.evaluate(x_test, y_test, {.batch_size = 1024, .verbose = 0});
     const double eval_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - eval_start).count();
@@ -169,6 +176,14 @@ void add_train_command(CLI::App& app) {
     add_integer(cmd, "--verbose", args->verbose, 0, 2, "0 silent, 1 progress bar, 2 one line per epoch")->capture_default_str();
     add_output_path(cmd, "--history", args->history_path, "Write the training history as JSON to this file");
     add_output_path(cmd, "--plot", args->plot_path, "Draw the training curves to this PNG file");
+    add_output_path(cmd, "--save", args->save_path, "Save the trained model (Keras 3 .keras file) to this path")
+        ->check([](const std::string& path) {
+            return path.ends_with(".keras") ? std::string()
+                                            : "the file name must end in .keras (Keras's model format), got '" + path + "'";
+        });
+    cmd->add_option("--checkpoint-dir", args->checkpoint_dir,
+                    "Back up after every epoch to this directory (BackupAndRestore); after a crash the same "
+                    "command resumes there, with the same final result");
     cmd->callback([args] { run_train(*args); });
 }
 

@@ -24,4 +24,5 @@
 #include "nabla/io/plot.hpp"
 #include "nabla/layers.hpp"
 #include "nabla/models/sequential.hpp"
+#include "nabla/saving/saving.hpp"
 #include "nabla/training.hpp"

@@ -5,7 +5,7 @@
 
 namespace nabla::layers {
 
-Dropout::Dropout(double rate, DropoutOptions options) : Layer("dropout", std::move(options.name)), rate_(rate) {
+Dropout::Dropout(double rate, DropoutOptions options) : Layer("dropout", std::move(options.name)), rate_(rate), seed_(options.seed) {
     if (!(rate >= 0.0 && rate < 1.0))
         throw ValueError(describe() + ": rate must be in [0, 1), got " + std::to_string(rate));
     if (options.seed) set_seed(*options.seed);

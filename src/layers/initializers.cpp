@@ -112,13 +112,14 @@ Initializer ones() {
     return Initializer("ones", [](const Shape& s, DType dt, random::Generator&) { return nabla::ones(s, dt); });
 }
 Initializer constant(double value) {
-    return Initializer("constant", [value](const Shape& s, DType dt, random::Generator&) { return full(s, value, dt); });
+    return Initializer("constant", [value](const Shape& s, DType dt, random::Generator&) { return full(s, value, dt); })
+        .with_arguments({{"value", value}});
 }
 Initializer random_normal(double mean, double stddev) {
     check_stddev("random_normal", stddev);
     return Initializer("random_normal", [=](const Shape& s, DType dt, random::Generator& g) {
         return random::normal(s, mean, stddev, g, dt);
-    });
+    }).with_arguments({{"mean", mean}, {"stddev", stddev}});
 }
 Initializer random_uniform(double minval, double maxval) {
     if (!(minval < maxval))
@@ -126,13 +127,13 @@ Initializer random_uniform(double minval, double maxval) {
                          std::to_string(maxval));
     return Initializer("random_uniform", [=](const Shape& s, DType dt, random::Generator& g) {
         return random::uniform(s, minval, maxval, g, dt);
-    });
+    }).with_arguments({{"minval", minval}, {"maxval", maxval}});
 }
 Initializer truncated_normal(double mean, double stddev) {
     check_stddev("truncated_normal", stddev);
     return Initializer("truncated_normal", [=](const Shape& s, DType dt, random::Generator& g) {
         return truncated(s, dt, mean, stddev, g);
-    });
+    }).with_arguments({{"mean", mean}, {"stddev", stddev}});
 }
 Initializer glorot_uniform() { return uniform_scaled("glorot_uniform", 6.0, true); }
 Initializer glorot_normal() { return normal_scaled("glorot_normal", 2.0, true); }

@@ -52,6 +52,14 @@ std::vector<std::string> Logs::keys() const {
 
 // --- History ---
 
+// --- ModelHandle ---
+
+void ModelHandle::set_random_state(const RandomState& state) {
+    if (!state.empty())
+        throw ValueError("set_random_state: this model has no random streams, but the state names " +
+                         std::to_string(state.size()) + " (first: '" + state.front().first + "')");
+}
+
 void History::on_train_begin(const Logs&) { epoch.clear(); }
 
 void History::on_epoch_end(int e, const Logs& logs) {

@@ -115,6 +115,38 @@ void Optimizer::reset() {
     iterations_ = 0;
 }
 
+void Optimizer::build(std::span<const Variable* const> variables) {
+    for (const Variable* v : variables) {
+        if (v == nullptr) throw ValueError(name() + ".build: null variable");
+        slots_for(*v);
+    }
+}
+
+void Optimizer::set_state(std::int64_t iterations,
+                          std::span<const std::pair<const Variable*, std::vector<Tensor>>> slots) {
+    if (iterations < 0) throw ValueError(name() + ".set_state: iterations must be >= 0, got " + std::to_string(iterations));
+    const std::size_t per_variable = slot_names().size();
+    std::unordered_map<std::uint64_t, std::vector<Tensor>> next;
+    for (const auto& [var, values] : slots) {
+        if (var == nullptr) throw ValueError(name() + ".set_state: null variable");
+        if (values.size() != per_variable)
+            throw ValueError(name() + ".set_state: " + std::to_string(values.size()) + " slots for variable '" +
+                             var->name() + "'; this optimizer has " + std::to_string(per_variable));
+        std::vector<Tensor> copies;
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            if (!values[i].defined() || values[i].shape() != var->shape())
+                throw ShapeError(name() + ".set_state: slot '" + slot_names()[i] + "' of variable '" + var->name() +
+                                 "' has shape " + (values[i].defined() ? to_string(values[i].shape()) : "undefined") +
+                                 "; expected " + to_string(var->shape()));
+            copies.push_back(values[i].astype(var->dtype()));
+        }
+        if (!next.emplace(var->value().id(), std::move(copies)).second)
+            throw ValueError(name() + ".set_state: variable '" + var->name() + "' appears twice");
+    }
+    slots_ = std::move(next);
+    iterations_ = iterations;
+}
+
 void Optimizer::apply(std::span<const Tensor> grads, std::span<Variable* const> variables) {
     if (grads.size() != variables.size())
         throw ValueError(name() + ".apply: " + std::to_string(grads.size()) + " gradients for " +

@@ -40,6 +40,9 @@ public:
     std::int64_t units() const { return units_; }
     nabla::ops::Activation activation() const { return activation_; }
     bool use_bias() const { return use_bias_; }
+    const initializers::Initializer& kernel_initializer() const { return kernel_initializer_; }
+    const initializers::Initializer& bias_initializer() const { return bias_initializer_; }
+    DType dtype() const { return dtype_; }  // of the weights
     // The (in, units) kernel and (units,) bias; ValueError before build, and
     // for the bias of a layer without one.
     const Variable& kernel() const;

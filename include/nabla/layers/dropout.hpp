@@ -24,12 +24,14 @@ public:
     std::string_view class_name() const override { return "Dropout"; }
     Shape compute_output_shape(const Shape& input_shape) const override { return input_shape; }
     double rate() const { return rate_; }
+    const std::optional<std::uint64_t>& seed() const { return seed_; }  // the seed option
 
 protected:
     Tensor call(const Tensor& x, bool training) override;
 
 private:
     double rate_;
+    std::optional<std::uint64_t> seed_;
 };
 
 }  // namespace nabla::layers

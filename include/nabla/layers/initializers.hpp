@@ -7,6 +7,8 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "nabla/core/random.hpp"
 #include "nabla/core/tensor.hpp"
@@ -25,10 +27,19 @@ public:
 
     Tensor operator()(const Shape& shape, DType dtype, random::Generator& gen) const;
     const std::string& name() const { return name_; }
+    // The arguments that made it, in Keras's config order ({"mean", 0},
+    // {"stddev", 0.05}); empty for the ones without. Model files store them.
+    using Arguments = std::vector<std::pair<std::string, double>>;
+    const Arguments& arguments() const { return arguments_; }
+    Initializer& with_arguments(Arguments arguments) {
+        arguments_ = std::move(arguments);
+        return *this;
+    }
 
 private:
     std::string name_;
     Fn fn_;
+    Arguments arguments_;
 };
 
 Initializer zeros();

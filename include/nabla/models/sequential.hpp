@@ -95,6 +95,31 @@ public:
     // (random::seed) when the model is constructed.
     void set_seed(std::uint64_t seed);
     random::Generator& generator() { return rng_; }
+    // "model" (the shuffles) then every layer that has a stream, by layer
+    // name: what BackupAndRestore saves so a resumed fit draws the same
+    // shuffles and Dropout masks as an uninterrupted one. set_random_state
+    // matches the layers' streams by position (names are informative: a
+    // rebuilt model's automatic names may differ); ValueError when the count
+    // differs.
+    RandomState random_state() const override;
+    void set_random_state(const RandomState& state) override;
+
+    // --- saving (Keras 3's formats; defined in src/saving, see docs/saving.md) ---
+    // The whole model (architecture, weights, compile state with the
+    // optimizer's variables) as a .keras zip; the path must end ".keras".
+    // With overwrite = false an existing file is an IOError. The write is
+    // atomic: a failed save leaves the previous file intact.
+    void save(const std::string& path, bool overwrite = true) const override;
+    // The weights and the optimizer state as .weights.h5 (the path must end
+    // so), laid out as Keras writes them.
+    void save_weights(const std::string& path, bool overwrite = true) const override;
+    // Weights from a .weights.h5, a .keras or a legacy .h5 (Keras 2 or 3),
+    // and the optimizer state when the file has one for this optimizer.
+    // Everything is read and checked before anything is assigned: a bad file
+    // leaves the model as it was.
+    void load_weights(const std::string& path) override;
+    // The config.json object (Keras's model.to_json()).
+    std::string to_json() const;
 
     // --- training ---
     // Sets the optimizer, loss and metrics; compiling again replaces them

@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "nabla/core/random.hpp"
 #include "nabla/core/tensor.hpp"
 
 namespace nabla::io {
@@ -77,6 +78,25 @@ public:
     virtual void set_weights(const std::vector<Tensor>& weights) = 0;
     // The compiled optimizer, or nullptr (for learning-rate callbacks).
     virtual optimizers::Optimizer* optimizer() { return nullptr; }
+    // Keras's model.save / save_weights / load_weights (nabla/saving), so
+    // that checkpoint callbacks can write and restore the model.
+    virtual void save(const std::string& path, bool overwrite = true) const = 0;
+    virtual void save_weights(const std::string& path, bool overwrite = true) const = 0;
+    virtual void load_weights(const std::string& path) = 0;
+
+    // --- exact resume (BackupAndRestore) ---
+    // Every random stream fit draws from, in a fixed order (for Sequential:
+    // "model", its shuffles, then each layer's, e.g. Dropout's masks). A
+    // model without random streams returns none.
+    using RandomState = std::vector<std::pair<std::string, random::GeneratorState>>;
+    virtual RandomState random_state() const { return {}; }
+    // Restores what random_state() returned; ValueError when it does not fit
+    // this model's streams (nothing is changed then).
+    virtual void set_random_state(const RandomState& state);
+    // Keras's model._initial_epoch: a callback sets it in on_train_begin to
+    // make fit start at that epoch (BackupAndRestore after a restart). fit()
+    // clears it before on_train_begin.
+    std::optional<int> resume_epoch;
 };
 
 // Keras's callback.params.

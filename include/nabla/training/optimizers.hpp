@@ -96,6 +96,18 @@ public:
     std::size_t tracked_variables() const { return slots_.size(); }
     // Forget every slot and set iterations() to 0 (the learning rate stays).
     void reset();
+    // Keras's optimizer.build(variables): gives every listed variable that
+    // has no slots yet its initial slots (what its first update would
+    // create), so that the full state can be saved before or between steps.
+    void build(std::span<const Variable* const> variables);
+    bool built() const { return !slots_.empty(); }
+    // Restores a saved state (model files, checkpoints): iterations() and,
+    // for each variable, its slots in slot_names() order with the
+    // variable's shape (dtype converted). Everything is checked before
+    // anything changes (ValueError / ShapeError naming the variable); slots
+    // of variables not listed are dropped.
+    void set_state(std::int64_t iterations,
+                   std::span<const std::pair<const Variable*, std::vector<Tensor>>> slots);
 
 protected:
     Optimizer(double learning_rate, CommonOptions common);
