@@ -271,9 +271,13 @@ std::vector<std::string> Group::string_list_attr(const std::string& name) const 
     if (vlen > 0) {
         H5Tset_size(mem.get(), H5T_VARIABLE);
         std::vector<char*> ptrs(count, nullptr);
-        check(H5Aread(attr.get(), mem.get(), ptrs.data()), ctx_, "cannot read " + where, 0);
-        for (char* p : ptrs) out.emplace_back(p ? p : "");
-        H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, ptrs.data());
+        const herr_t rc = H5Aread(attr.get(), mem.get(), ptrs.data());
+        if (rc >= 0)
+            for (char* p : ptrs) out.emplace_back(p ? p : "");
+        // Freed on failure too: a read that fails halfway has allocated some.
+        for (char*& p : ptrs)
+            if (p) H5free_memory(p), p = nullptr;
+        check(rc, ctx_, "cannot read " + where, 0);
     } else {
         const std::size_t size = H5Tget_size(type.get());
         if (size == 0 || size > (1u << 20)) fail(where + " has an absurd string size");
