@@ -123,11 +123,19 @@ void Group::fail(const std::string& what) const { fail_ctx(ctx_, what); }
 
 std::string Group::child_path(const std::string& name) const { return path_.empty() ? name : path_ + "/" + name; }
 
+// 'path/name' (built by appending: GCC 12 warns falsely on "'" + string).
+std::string Group::quote(const std::string& name) const {
+    std::string s(1, '\'');
+    s += child_path(name);
+    s += '\'';
+    return s;
+}
+
 void Group::check_link(const std::string& name) const {
     H5L_info_t info;
     if (H5Lget_info(id_.get(), name.c_str(), &info, H5P_DEFAULT) < 0) fail("cannot read the link '" + child_path(name) + "'");
     if (info.type != H5L_TYPE_HARD)
-        fail("'" + child_path(name) + "' is a" + (info.type == H5L_TYPE_SOFT ? " soft" : "n external") +
+        fail(quote(name) + " is a" + (info.type == H5L_TYPE_SOFT ? " soft" : "n external") +
              " link; links are refused in model files (as Keras refuses them)");
 }
 
@@ -157,7 +165,7 @@ bool Group::has_dataset(const std::string& name) const {
 
 Group Group::group(const std::string& name) const {
     if (!has(name)) fail("missing group '" + child_path(name) + "'");
-    if (object_type(id_.get(), name) != H5I_GROUP) fail("'" + child_path(name) + "' is not a group");
+    if (object_type(id_.get(), name) != H5I_GROUP) fail(quote(name) + " is not a group");
     Group g(Id(check(H5Gopen2(id_.get(), name.c_str(), H5P_DEFAULT), ctx_, "cannot open group '" + child_path(name) + "'"),
                H5Gclose),
             ctx_, child_path(name));
@@ -167,7 +175,7 @@ Group Group::group(const std::string& name) const {
 
 Dataset Group::dataset(const std::string& name) const {
     if (!has(name)) fail("missing dataset '" + child_path(name) + "'");
-    if (object_type(id_.get(), name) != H5I_DATASET) fail("'" + child_path(name) + "' is not a dataset");
+    if (object_type(id_.get(), name) != H5I_DATASET) fail(quote(name) + " is not a dataset");
     Id id(check(H5Dopen2(id_.get(), name.c_str(), H5P_DEFAULT), ctx_, "cannot open dataset '" + child_path(name) + "'"),
           H5Dclose);
     return Dataset(std::move(id), ctx_, child_path(name), file_size);
@@ -195,7 +203,7 @@ std::vector<std::string> Group::children() const {
         },
         &out);
     if (out.link)
-        fail("'" + child_path(out.bad) + "' is a" + (out.soft ? " soft" : "n external") +
+        fail(quote(out.bad) + " is a" + (out.soft ? " soft" : "n external") +
              " link; links are refused in model files (as Keras refuses them)");
     if (rc < 0) fail("cannot list group '/" + path_ + "'");
     return out.names;
@@ -216,7 +224,7 @@ void Group::write(const std::string& name, const Tensor& t) const {
                                 : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
                    ctx_, "cannot create a dataspace"),
              H5Sclose);
-    const std::string where = "'" + child_path(name) + "'";
+    const std::string where = quote(name);
     Id ds(check(H5Dcreate2(id_.get(), name.c_str(), file_type(c.dtype()), space.get(), H5P_DEFAULT, H5P_DEFAULT,
                            H5P_DEFAULT),
                 ctx_, "cannot create dataset " + where),
@@ -263,9 +271,13 @@ std::vector<std::string> Group::string_list_attr(const std::string& name) const 
     if (vlen > 0) {
         H5Tset_size(mem.get(), H5T_VARIABLE);
         std::vector<char*> ptrs(count, nullptr);
-        check(H5Aread(attr.get(), mem.get(), ptrs.data()), ctx_, "cannot read " + where, 0);
-        for (char* p : ptrs) out.emplace_back(p ? p : "");
-        H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, ptrs.data());
+        const herr_t rc = H5Aread(attr.get(), mem.get(), ptrs.data());
+        if (rc >= 0)
+            for (char* p : ptrs) out.emplace_back(p ? p : "");
+        // Freed on failure too: a read that fails halfway has allocated some.
+        for (char*& p : ptrs)
+            if (p) H5free_memory(p), p = nullptr;
+        check(rc, ctx_, "cannot read " + where, 0);
     } else {
         const std::size_t size = H5Tget_size(type.get());
         if (size == 0 || size > (1u << 20)) fail(where + " has an absurd string size");

@@ -112,6 +112,7 @@ public:
 private:
     [[noreturn]] void fail(const std::string& what) const;
     std::string child_path(const std::string& name) const;
+    std::string quote(const std::string& name) const;
     void check_link(const std::string& name) const;
     Id id_;
     Context ctx_;

@@ -231,7 +231,8 @@ void load_weights_h5(models::Sequential& model, optimizers::Optimizer* optimizer
     for (auto& [var, value] : assignments) var.assign(value);
     if (st.present) {
         optimizer->set_state(st.iterations, st.slots);
-        if (st.learning_rate) {
+        // A file stores the rate as a number; a schedule set in code stays.
+        if (st.learning_rate && !optimizer->has_learning_rate_schedule()) {
             try {
                 optimizer->set_learning_rate(*st.learning_rate);
             } catch (const ValueError&) {

@@ -77,6 +77,22 @@ TEST(SavingWeightsH5, AdagradResumesExactly) {
     expect_exact_resume([] { return optimizers::Adagrad(); });
 }
 
+TEST(SavingWeightsH5, RestoresTheStoredRateButKeepsASchedule) {
+    test::TempDir dir;
+    const auto data = make_blobs(64);
+    models::Sequential m = compiled(optimizers::RMSprop({.learning_rate = 0.05}));
+    train(m, data, 1);
+    const std::string path = (dir / "w.weights.h5").string();
+    m.save_weights(path);
+    models::Sequential r = compiled(optimizers::RMSprop({.learning_rate = 0.5}));
+    r.load_weights(path);
+    EXPECT_EQ(r.optimizer()->learning_rate(), static_cast<double>(0.05f));  // Keras stores it as float32
+    models::Sequential s = compiled(optimizers::RMSprop());
+    s.optimizer()->set_learning_rate_schedule([](std::int64_t step) { return 0.1 / double(step + 1); });
+    s.load_weights(path);
+    EXPECT_EQ(s.optimizer()->learning_rate(), 0.1 / 2);  // the schedule at iteration 1
+}
+
 TEST(SavingWeightsH5, RefusesOtherExtensions) {
     test::TempDir dir;
     models::Sequential m = small_model();

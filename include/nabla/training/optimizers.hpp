@@ -78,6 +78,7 @@ public:
     void set_learning_rate(double learning_rate);
     // Keras's LearningRateSchedule: schedule(step) with step = iterations().
     void set_learning_rate_schedule(std::function<double(std::int64_t step)> schedule);
+    bool has_learning_rate_schedule() const { return static_cast<bool>(schedule_); }
 
     // Steps taken (apply_gradients calls that updated something).
     std::int64_t iterations() const { return iterations_; }
