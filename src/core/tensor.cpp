@@ -2,6 +2,7 @@
 #include "nabla/core/tensor.hpp"
 
 #include <cstring>
+#include <limits>
 
 #include "dispatch.hpp"
 #include "nabla/core/graph.hpp"
@@ -305,6 +306,22 @@ Tensor Tensor::contiguous() const { return is_contiguous() ? *this : copy(); }
 
 void Tensor::fill(double value) {
     Tensor s = Tensor::scalar(value, dtype());
+    assign(s);
+}
+
+void Tensor::fill_integer(std::int64_t value) {
+    detail::dispatch(dtype(), [&]<typename T>() {
+        if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool> && !std::is_same_v<T, std::int64_t>) {
+            if (value < std::numeric_limits<T>::min() || value > std::numeric_limits<T>::max())
+                throw ValueError("assign: integer " + std::to_string(value) + " is out of bounds for " +
+                                 std::string(name(dtype())) + " (range " +
+                                 std::to_string(std::int64_t{std::numeric_limits<T>::min()}) + " to " +
+                                 std::to_string(std::int64_t{std::numeric_limits<T>::max()}) +
+                                 "); cast the tensor with astype() first");
+        }
+    });
+    Tensor s = Tensor::uninitialized({}, int64);
+    *s.data<std::int64_t>() = value;
     assign(s);
 }
 

@@ -93,5 +93,17 @@ template <Scalar S> Tensor& operator-=(Tensor& a, S b) { return a -= as_operand(
 template <Scalar S> Tensor& operator*=(Tensor& a, S b) { return a *= as_operand(a, b); }
 template <Scalar S> Tensor& operator/=(Tensor& a, S b) { return a /= as_operand(a, b); }
 
+// The same on a temporary, which is what indexing returns: x(i, j) += y(i, j)
+// and a[1] *= 2 write into the viewed elements (see Tensor::operator=).
+#define NABLA_RVALUE_COMPOUND(OP)                                                \
+    inline Tensor& operator OP(Tensor&& a, const Tensor& b) { return a OP b; }  \
+    template <Scalar S>                                                          \
+    Tensor& operator OP(Tensor&& a, S b) { return a OP b; }
+NABLA_RVALUE_COMPOUND(+=)
+NABLA_RVALUE_COMPOUND(-=)
+NABLA_RVALUE_COMPOUND(*=)
+NABLA_RVALUE_COMPOUND(/=)
+#undef NABLA_RVALUE_COMPOUND
+
 }  // namespace ops
 }  // namespace nabla
