@@ -131,7 +131,13 @@ public:
     Tensor index(const std::vector<Index>& items) const;
     template <typename... I>
     Tensor operator()(I... items) const {
-        return index(std::vector<Index>{Index(items)...});
+        if constexpr (sizeof...(I) > 0 && (std::signed_integral<I> && ...)) {
+            // All integers (the book's element loops): no Index list to build.
+            const std::int64_t ints[] = {static_cast<std::int64_t>(items)...};
+            return index_integers(ints, sizeof...(I));
+        } else {
+            return index(std::vector<Index>{Index(items)...});
+        }
     }
     Tensor operator[](std::int64_t i) const;
     Tensor operator[](Slice s) const;
@@ -167,6 +173,8 @@ private:
     friend struct TensorAccess;  // internal (src/core/tensor_impl.hpp)
     explicit Tensor(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
     void check_dtype(DType expected) const;
+    // index() for n integer indices, without building an Index list.
+    Tensor index_integers(const std::int64_t* ints, std::size_t n) const;
     const Impl& impl() const;
     std::shared_ptr<Impl> impl_;
 };
