@@ -1,6 +1,7 @@
 #include "nabla/core/dtype.hpp"
 
 #include <array>
+#include <ostream>
 
 #include "nabla/core/error.hpp"
 
@@ -32,5 +33,7 @@ DType promote_types(DType a, DType b) noexcept {
     if (b == DType::Float32 && (a == DType::Int32 || a == DType::Int64)) return DType::Float64;
     return b;
 }
+
+std::ostream& operator<<(std::ostream& os, DType dt) { return os << name(dt); }
 
 }  // namespace nabla

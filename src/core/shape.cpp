@@ -1,6 +1,7 @@
 #include "nabla/core/shape.hpp"
 
 #include <algorithm>
+#include <ostream>
 
 #include "nabla/core/error.hpp"
 
@@ -15,6 +16,8 @@ std::string to_string(const Shape& shape) {
     if (shape.size() == 1) s += ",";
     return s + ")";
 }
+
+std::ostream& operator<<(std::ostream& os, const Shape& shape) { return os << to_string(shape); }
 
 std::int64_t numel(const Shape& shape) noexcept {
     std::int64_t n = 1;

@@ -2,6 +2,7 @@
 #include "nabla/core/tensor.hpp"
 
 #include <cstring>
+#include <limits>
 
 #include "dispatch.hpp"
 #include "nabla/core/graph.hpp"
@@ -292,7 +293,19 @@ Tensor Tensor::copy() const { return astype(dtype()); }
 
 Tensor Tensor::contiguous() const { return is_contiguous() ? *this : copy(); }
 
+namespace {
+// One element written directly, converted as copy_into converts: the fast
+// path of the book's element loops (x(i, j) = v), which allocates nothing.
+template <typename V>
+bool write_single(Tensor& t, V value) {
+    if (t.size() != 1) return false;
+    detail::dispatch(t.dtype(), [&]<typename T>() { *static_cast<T*>(t.raw_data()) = static_cast<T>(value); });
+    return true;
+}
+}  // namespace
+
 void Tensor::fill(double value) {
+    if (write_single(*this, value)) return;
     Tensor s = Tensor::scalar(value, dtype());
     assign(s);
 }
@@ -309,7 +322,28 @@ Tensor without_extra_leading_ones(const Tensor& src, std::size_t ndim) {
 }
 }  // namespace
 
+void Tensor::fill_integer(std::int64_t value) {
+    detail::dispatch(dtype(), [&]<typename T>() {
+        if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool> && !std::is_same_v<T, std::int64_t>) {
+            if (value < std::numeric_limits<T>::min() || value > std::numeric_limits<T>::max())
+                throw OverflowError("assign: integer " + std::to_string(value) + " is out of bounds for " +
+                                 std::string(name(dtype())) + " (range " +
+                                 std::to_string(std::int64_t{std::numeric_limits<T>::min()}) + " to " +
+                                 std::to_string(std::int64_t{std::numeric_limits<T>::max()}) +
+                                 "); cast the tensor with astype() first");
+        }
+    });
+    if (write_single(*this, value)) return;
+    Tensor s = Tensor::uninitialized({}, int64);
+    *s.data<std::int64_t>() = value;
+    assign(s);
+}
+
 void Tensor::assign(const Tensor& src) {
+    if (size() == 1 && src.size() == 1 && src.ndim() <= ndim()) {  // one element: no views, no planning
+        detail::dispatch(src.dtype(), [&]<typename S>() { write_single(*this, *static_cast<const S*>(src.raw_data())); });
+        return;
+    }
     Tensor b = detail::broadcast_view(without_extra_leading_ones(src, shape().size()), shape(), "assign");
     if (src.shares_storage(*this)) {  // overlapping views: read everything first
         Tensor tmp = Tensor::uninitialized(shape(), src.dtype());

@@ -167,8 +167,25 @@ Tensor Tensor::index(const std::vector<Index>& items) const {
     return out;
 }
 
+Tensor Tensor::index_integers(const std::int64_t* ints, std::size_t n) const {
+    const auto& im = impl();
+    const auto rank = im.shape.size();
+    if (n > rank)
+        throw IndexError("too many indices for tensor: tensor is " + std::to_string(rank) + "-dimensional, but " +
+                         std::to_string(n) + " were indexed");
+    std::int64_t offset = im.offset;
+    for (std::size_t a = 0; a < n; ++a)
+        offset += resolve_int(ints[a], im.shape[a], static_cast<int>(a)) * im.strides[a];
+    // The remaining axes are kept whole (none for an element: no allocation).
+    Tensor out = detail::make_view(*this, Shape(im.shape.begin() + static_cast<std::ptrdiff_t>(n), im.shape.end()),
+                                   Strides(im.strides.begin() + static_cast<std::ptrdiff_t>(n), im.strides.end()),
+                                   offset);
+    if (graph::recording()) record_index(*this, out, std::vector<Index>(ints, ints + n));
+    return out;
+}
+
 Tensor Tensor::index(std::initializer_list<Index> items) const { return index(std::vector<Index>(items)); }
-Tensor Tensor::operator[](std::int64_t i) const { return index(std::vector<Index>{Index(i)}); }
+Tensor Tensor::operator[](std::int64_t i) const { return index_integers(&i, 1); }
 Tensor Tensor::operator[](Slice s) const { return index(std::vector<Index>{Index(s)}); }
 
 Tensor Tensor::reshape(Shape new_shape) const {

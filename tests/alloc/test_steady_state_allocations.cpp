@@ -130,3 +130,29 @@ TEST(SteadyState, OneHotStepAllocatesNothingTwoThreads) { EXPECT_EQ(allocations_
 TEST(SteadyState, SparseStepAllocatesNothing) { EXPECT_EQ(allocations_after_first_step(true, 2), 0); }
 
 }  // namespace
+
+// Issue 13 item 20: one element through a 0-d view costs one allocation (the
+// view's handle), for a read, a write from a C++ scalar, and fill.
+TEST(SteadyState, ElementReadAndWriteThroughAViewAllocateOnlyTheView) {
+    Tensor x = zeros({4, 5});
+    const Tensor s = Tensor::scalar(2.0);
+    allocations = 0;
+    counting = true;
+    x(2, 3) = 1.5;
+    counting = false;
+    EXPECT_LE(allocations.exchange(0), 1);
+    counting = true;
+    const double v = x(2, 3).item();
+    counting = false;
+    EXPECT_LE(allocations.exchange(0), 1);
+    counting = true;
+    x(1, 1).fill(4.0);
+    x(0, 0) = s;
+    x(3, 4) = 7;
+    counting = false;
+    EXPECT_LE(allocations.exchange(0), 3);
+    EXPECT_EQ(v, 1.5);
+    EXPECT_EQ(x.to_vector<float>()[1 * 5 + 1], 4.0f);
+    EXPECT_EQ(x.to_vector<float>()[0], 2.0f);
+    EXPECT_EQ(x.to_vector<float>()[19], 7.0f);
+}

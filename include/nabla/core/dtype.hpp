@@ -2,6 +2,7 @@
 // Element types and NumPy-style type promotion.
 #include <cstddef>
 #include <cstdint>
+#include <iosfwd>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,9 @@ std::size_t itemsize(DType dt) noexcept;
 std::string_view name(DType dt) noexcept;
 // Inverse of name(); throws ValueError listing the valid names.
 DType dtype_from_name(std::string_view s);
+// std::cout << x.dtype() prints NumPy's name ("uint8"); found by
+// argument-dependent lookup, so no using-directive is needed.
+std::ostream& operator<<(std::ostream& os, DType dt);
 
 bool is_floating(DType dt) noexcept;
 bool is_integral(DType dt) noexcept;  // bool excluded

@@ -2,6 +2,7 @@
 // Shapes and strides: plain vectors of int64, printed the NumPy way.
 #include <cstddef>
 #include <cstdint>
+#include <iosfwd>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,11 @@ using Strides = std::vector<std::int64_t>;  // in elements, may be negative
 
 // "(60000, 28, 28)", "(5,)", "()"
 std::string to_string(const Shape& shape);
+// std::cout << x.shape() prints "(60000, 28, 28)". Shape is a std::vector,
+// so argument-dependent lookup does not find this operator: it is found with
+// `using namespace nabla;` (as the book's listings are written) or
+// `using nabla::operator<<;`; elsewhere print nabla::to_string(x.shape()).
+std::ostream& operator<<(std::ostream& os, const Shape& shape);
 // Product of the sizes (1 for a scalar).
 std::int64_t numel(const Shape& shape) noexcept;
 // The element count of a shape about to be created, checked as NumPy does:

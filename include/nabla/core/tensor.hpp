@@ -12,6 +12,7 @@
 // same tensor (same id()). Views (slicing, transpose, reshape of contiguous
 // data, expand_dims, squeeze, broadcast_to) are new tensors that share the
 // storage: writing through a view changes the base.
+#include <concepts>
 #include <cstdint>
 #include <initializer_list>
 #include <iosfwd>
@@ -31,6 +32,32 @@ class Tensor {
 public:
     // An undefined tensor (no storage): what a default-constructed slot holds.
     Tensor() = default;
+    Tensor(const Tensor&) = default;
+    Tensor(Tensor&&) noexcept = default;
+    ~Tensor() = default;
+
+    // Assignment follows NumPy: assigning to a named tensor (an lvalue)
+    // rebinds the handle, as `b = a` does in Python; assigning to a
+    // temporary, which is what indexing returns, writes into the viewed
+    // elements, as `x[i, j] = v` does:
+    //   Tensor b = a; b = c;          // b now names c; a is unchanged
+    //   x(i, j) = 0.0;  a[1] = ones({3});  x(i, Slice()) = y[0];   // writes
+    // The rvalue forms are assign() and fill(): src broadcasts to the view's
+    // shape and converts to its dtype.
+    Tensor& operator=(const Tensor&) & = default;
+    Tensor& operator=(Tensor&&) & noexcept = default;
+    Tensor& operator=(const Tensor& src) && {
+        assign(src);
+        return *this;
+    }
+    template <typename S>
+        requires(std::integral<S> || std::floating_point<S>)
+    Tensor& operator=(S value) && {
+        if constexpr (std::floating_point<S>) fill(static_cast<double>(value));
+        else if (std::unsigned_integral<S> && value > static_cast<S>(INT64_MAX)) fill(static_cast<double>(value));
+        else fill_integer(static_cast<std::int64_t>(value));
+        return *this;
+    }
 
     // Nested initializer lists: Tensor{{1, 2}, {3, 4}} is a (2, 2) float32.
     Tensor(std::initializer_list<double> values, DType dtype = float32);
@@ -104,7 +131,13 @@ public:
     Tensor index(const std::vector<Index>& items) const;
     template <typename... I>
     Tensor operator()(I... items) const {
-        return index(std::vector<Index>{Index(items)...});
+        if constexpr (sizeof...(I) > 0 && (std::signed_integral<I> && ...)) {
+            // All integers (the book's element loops): no Index list to build.
+            const std::int64_t ints[] = {static_cast<std::int64_t>(items)...};
+            return index_integers(ints, sizeof...(I));
+        } else {
+            return index(std::vector<Index>{Index(items)...});
+        }
     }
     Tensor operator[](std::int64_t i) const;
     Tensor operator[](Slice s) const;
@@ -120,6 +153,9 @@ public:
 
     // --- in-place writes (never recorded on a tape) ---
     void fill(double value);
+    // fill with an integer, exact beyond 2^53; a value outside an integer
+    // dtype's range throws ValueError, as NumPy 2's x[i] = 300 on uint8.
+    void fill_integer(std::int64_t value);
     // Copies src (broadcast to this shape, converted to this dtype) into the
     // elements of this tensor, e.g. x(Slice(0, 2)).assign(y).
     void assign(const Tensor& src);
@@ -137,6 +173,8 @@ private:
     friend struct TensorAccess;  // internal (src/core/tensor_impl.hpp)
     explicit Tensor(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
     void check_dtype(DType expected) const;
+    // index() for n integer indices, without building an Index list.
+    Tensor index_integers(const std::int64_t* ints, std::size_t n) const;
     const Impl& impl() const;
     std::shared_ptr<Impl> impl_;
 };

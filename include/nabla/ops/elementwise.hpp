@@ -180,5 +180,17 @@ template <Scalar S> Tensor& operator*=(Tensor& a, S b) { return a *= as_operand(
 Tensor divide_operand(const Tensor& like, const WeakScalar& s);
 template <Scalar S> Tensor& operator/=(Tensor& a, S b) { return a /= divide_operand(a, WeakScalar(b)); }
 
+// The same on a temporary, which is what indexing returns: x(i, j) += y(i, j)
+// and a[1] *= 2 write into the viewed elements (see Tensor::operator=).
+#define NABLA_RVALUE_COMPOUND(OP)                                                \
+    inline Tensor& operator OP(Tensor&& a, const Tensor& b) { return a OP b; }  \
+    template <Scalar S>                                                          \
+    Tensor& operator OP(Tensor&& a, S b) { return a OP b; }
+NABLA_RVALUE_COMPOUND(+=)
+NABLA_RVALUE_COMPOUND(-=)
+NABLA_RVALUE_COMPOUND(*=)
+NABLA_RVALUE_COMPOUND(/=)
+#undef NABLA_RVALUE_COMPOUND
+
 }  // namespace ops
 }  // namespace nabla
