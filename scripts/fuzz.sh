@@ -31,13 +31,28 @@ for spec in idx:16384 npy:16384 model:65536; do
   mkdir -p "$dir/corpus"
   cp fuzz/corpus/"$target"/* "$dir/corpus/"
   echo "fuzz.sh: fuzz_$target for ${seconds}s (log: $dir/log)"
-  # libhdf5's own small leaks on corrupt files (fuzz/lsan_hdf5.supp, docs/saving.md).
+  # fuzz_model: libhdf5's own small leaks on corrupt files are suppressed
+  # (fuzz/lsan_hdf5.supp), and it runs in fork mode with timeouts recorded,
+  # not fatal: a corrupt global heap makes libhdf5's own H5Aread spin, which
+  # no check of nabla's can see before HDF5 parses the file (docs/saving.md,
+  # trust model). Crashes, leaks and out-of-memory still fail the run.
   lsan=""
-  if [[ "$target" == model ]]; then lsan="suppressions=$PWD/fuzz/lsan_hdf5.supp"; fi
-  if LSAN_OPTIONS="$lsan" build/fuzz/fuzz/fuzz_"$target" "$dir/corpus" \
+  extra=()
+  if [[ "$target" == model ]]; then
+    lsan="suppressions=$PWD/fuzz/lsan_hdf5.supp"
+    extra=(-fork=1 -ignore_timeouts=1)
+  fi
+  if LSAN_OPTIONS="$lsan" build/fuzz/fuzz/fuzz_"$target" "$dir/corpus" "${extra[@]}" \
       -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len="$max_len" \
       -artifact_prefix="$dir/" -print_final_stats=1 >"$dir/log" 2>&1; then
     grep -E '^stat::(number_of_executed_units|peak_rss_mb)' "$dir/log" | sed 's/^/  /'
+    timeouts=$(find "$dir" -maxdepth 1 -name 'timeout-*' | wc -l)
+    if ((timeouts)); then
+      mkdir -p build/fuzz/timeouts
+      cp "$dir"/timeout-* build/fuzz/timeouts/
+      echo "fuzz.sh: fuzz_$target: $timeouts input(s) hung inside libhdf5 (known, docs/saving.md);" \
+           "kept in build/fuzz/timeouts/"
+    fi
   else
     failed+=("$target")
     echo "fuzz.sh: fuzz_$target FAILED; the end of its log:" >&2
