@@ -1,7 +1,9 @@
-// The book's first example (Deep Learning with Python, listings 2.1-2.x),
-// line by line: load MNIST, build a two-layer network, train it for 5 epochs
-// and evaluate it on the test set. Each block is preceded by the Python it
-// ports.
+// The book's first example (Deep Learning with Python, 2nd edition, section
+// 2.1), line by line: load MNIST, build a two-layer network, train it for 5
+// epochs with integer labels (sparse_categorical_crossentropy), predict and
+// evaluate on the test set. Each block is preceded by the Python it ports.
+// The 1st edition one-hot encoded the labels instead:
+// to_categorical(labels) and loss="categorical_crossentropy" (see below).
 //
 //   build/release/examples/mnist_mlp                           # MNIST (downloaded on first use)
 //   build/release/examples/mnist_mlp DIR                       # MNIST from a folder of IDX files
@@ -60,9 +62,9 @@ int main(int argc, char** argv) try {
     });
 
     // model.compile(optimizer="rmsprop",
-    //               loss="categorical_crossentropy",
+    //               loss="sparse_categorical_crossentropy",
     //               metrics=["accuracy"])
-    model.compile("rmsprop", "categorical_crossentropy", {"accuracy"});
+    model.compile("rmsprop", "sparse_categorical_crossentropy", {"accuracy"});
 
     // train_images = train_images.reshape((60000, 28 * 28))
     // train_images = train_images.astype("float32") / 255
@@ -70,12 +72,10 @@ int main(int argc, char** argv) try {
     // test_images = test_images.astype("float32") / 255
     train_images = train_images.reshape({train_images.shape(0), 28 * 28}).astype(float32) / 255;
     test_images = test_images.reshape({test_images.shape(0), 28 * 28}).astype(float32) / 255;
-
-    // train_labels = to_categorical(train_labels)
-    // test_labels = to_categorical(test_labels)
-    const Tensor true_test_labels = test_labels;
-    train_labels = utils::to_categorical(train_labels);
-    test_labels = utils::to_categorical(test_labels);
+    // The labels stay integers (uint8, as loaded). The 1st edition's variant:
+    //   train_labels = utils::to_categorical(train_labels);
+    //   test_labels = utils::to_categorical(test_labels);
+    //   model.compile("rmsprop", "categorical_crossentropy", {"accuracy"});
 
     // model.fit(train_images, train_labels, epochs=5, batch_size=128)
     model.fit(train_images, train_labels, {.epochs = 5, .batch_size = 128});
@@ -90,7 +90,7 @@ int main(int argc, char** argv) try {
     std::cout << "predictions[0]: " << predictions[0] << "\n"
               << "predictions[0].argmax(): " << predicted << "\n"
               << "predictions[0][" << predicted << "]: " << predictions[0][predicted].item<float>() << "\n"
-              << "test_labels[0]: " << true_test_labels[0].item<int>() << "\n";
+              << "test_labels[0]: " << test_labels[0].item<int>() << "\n";
 
     // test_loss, test_acc = model.evaluate(test_images, test_labels)
     // print(f"test_acc: {test_acc}")

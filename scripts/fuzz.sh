@@ -23,7 +23,8 @@ failed=()
 # target:max_len. 16 KiB reaches every header and member layout; larger
 # inputs only slow the search (a 16 KiB deflate stream may still inflate to
 # 16 MiB).
-for spec in idx:16384 npy:16384; do
+# model files: 64 KiB holds a small .keras with its HDF5 member.
+for spec in idx:16384 npy:16384 model:65536; do
   target="${spec%%:*}"
   max_len="${spec##*:}"
   dir="$work/$target"

@@ -1,13 +1,16 @@
 // nabla: train the book's MNIST model, or look at the data.
 //   nabla train [--dataset mnist|fashion_mnist] [--epochs 5] ...
 //   nabla show --dataset mnist --index 4 [--png digit.png]
+//   nabla evaluate model.keras --dataset mnist     (also predict, summary)
 #include <unistd.h>
 
 #include <cstdlib>
 #include <iostream>
+#include <string>
 
 #include "commands.hpp"
 #include "nabla/core/error.hpp"
+#include "nabla/data/datasets.hpp"
 
 namespace {
 
@@ -26,6 +29,19 @@ void relaunch_with_short_spin(char** argv) {
     ::execv("/proc/self/exe", argv);  // returns only on failure: carry on with the default spin
 }
 
+// The library's message tells a C++ caller to pass load_data(dir); a user of
+// the tool needs the flag instead.
+std::string cli_remedy(const nabla::datasets::DataUnavailable& e) {
+    const auto& d = e.details();
+    std::string text = "nabla: error: " + d.problem + ".\n" + d.looked + "\nDownload " + d.files[0] + " and " +
+                       d.files[1] + " (gzip-compressed or not) from " + d.url;
+    text += d.named_dir ? " into that directory, or leave out --data-dir to use $NABLA_DATA_DIR/" + d.name +
+                              "/, the cache and the download."
+                        : " into a directory and run again with --data-dir DIR (or put them in $NABLA_DATA_DIR/" +
+                              d.name + "/).";
+    return text + d.note + "\n";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -34,10 +50,16 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     nabla::cli::add_train_command(app);
     nabla::cli::add_show_command(app);
+    nabla::cli::add_evaluate_command(app);
+    nabla::cli::add_predict_command(app);
+    nabla::cli::add_summary_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
+    } catch (const nabla::datasets::DataUnavailable& e) {
+        std::cerr << cli_remedy(e);
+        return 1;
     } catch (const nabla::Error& e) {
         std::cerr << "nabla: error: " << e.what() << "\n";
         return 1;

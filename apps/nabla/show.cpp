@@ -1,8 +1,12 @@
 // `nabla show`: draw one digit in the terminal (and optionally to a PNG).
+#include <cctype>
 #include <iostream>
+#include <limits>
 #include <map>
+#include <vector>
 
 #include "commands.hpp"
+#include "options.hpp"
 #include "nabla/data/datasets.hpp"
 #include "nabla/io/image.hpp"
 #include "nabla/nabla.hpp"
@@ -14,9 +18,23 @@ namespace {
 struct ShowArgs {
     std::string dataset = "mnist", split = "train", data_dir, png;
     std::int64_t index = 4;
-    io::TerminalColour colour = io::TerminalColour::automatic;
+    std::string colour = "auto";
     int scale = 8;
 };
+
+const std::map<std::string, io::TerminalColour>& colours() {
+    static const std::map<std::string, io::TerminalColour> m = {{"auto", io::TerminalColour::automatic},
+                                                                {"truecolor", io::TerminalColour::truecolor},
+                                                                {"ansi256", io::TerminalColour::ansi256},
+                                                                {"ascii", io::TerminalColour::ascii}};
+    return m;
+}
+
+// --colour is matched ignoring case (IsMember(..., ignore_case) keeps the user's spelling).
+io::TerminalColour colour_named(std::string name) {
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return colours().at(name);
+}
 
 void run_show(const ShowArgs& a) {
     std::optional<std::filesystem::path> dir;
@@ -29,7 +47,7 @@ void run_show(const ShowArgs& a) {
                          std::to_string(images.shape(0)) + " images");
     Tensor digit = images[a.index];
     const int label = labels[a.index].item<int>();
-    std::cout << io::render_terminal(digit, a.colour);
+    std::cout << io::render_terminal(digit, colour_named(a.colour));
     std::cout << a.dataset << " " << a.split << "[" << a.index << "]: label " << label;
     if (a.dataset == "fashion_mnist") std::cout << " (" << datasets::fashion_mnist::class_names[label] << ")";
     std::cout << "\n";
@@ -44,21 +62,21 @@ void run_show(const ShowArgs& a) {
 void add_show_command(CLI::App& app) {
     auto args = std::make_shared<ShowArgs>();
     CLI::App* cmd = app.add_subcommand("show", "Draw one image of a dataset in the terminal (and to a PNG)");
-    cmd->add_option("--dataset", args->dataset, "Dataset")->check(CLI::IsMember({"mnist", "fashion_mnist"}))->capture_default_str();
-    cmd->add_option("--index", args->index, "Which image (negative counts from the end)")->capture_default_str();
-    cmd->add_option("--split", args->split, "train or test")->check(CLI::IsMember({"train", "test"}))->capture_default_str();
-    cmd->add_option("--data-dir", args->data_dir, "Directory holding the dataset's IDX files");
-    cmd->add_option("--png", args->png, "Also save the image as a PNG (binary colour map, as the book's imshow)");
-    cmd->add_option("--scale", args->scale, "PNG pixels per image pixel")->check(CLI::Range(1, 64))->capture_default_str();
-    const std::map<std::string, io::TerminalColour> colours = {{"auto", io::TerminalColour::automatic},
-                                                              {"truecolor", io::TerminalColour::truecolor},
-                                                              {"ansi256", io::TerminalColour::ansi256},
-                                                              {"ascii", io::TerminalColour::ascii}};
+    add_choice(cmd, "--dataset", args->dataset, {"mnist", "fashion_mnist"}, "Dataset")->capture_default_str();
+    add_integer(cmd, "--index", args->index, -std::numeric_limits<std::int64_t>::max(),
+                std::numeric_limits<std::int64_t>::max(), "Which image (negative counts from the end)")
+        ->capture_default_str();
+    add_choice(cmd, "--split", args->split, {"train", "test"}, "train or test")->capture_default_str();
+    cmd->add_option("--data-dir", args->data_dir, "Directory holding the dataset's IDX files: only it is used (no cache, no download)");
+    add_output_path(cmd, "--png", args->png, "Also save the image as a PNG (binary colour map, as the book's imshow)");
+    add_integer(cmd, "--scale", args->scale, 1, 64, "PNG pixels per image pixel")->capture_default_str();
+    std::vector<std::string> names;
+    for (const auto& [name, value] : colours()) names.push_back(name);
     cmd->add_option("--colour", args->colour,
                     "Terminal drawing: auto (plain characters when not a terminal or NO_COLOR is set), truecolor, "
                     "ansi256 or ascii")
-        ->transform(CLI::CheckedTransformer(colours, CLI::ignore_case))
-        ->default_str("auto");
+        ->check(CLI::IsMember(names, CLI::ignore_case))  // the value becomes the member's spelling
+        ->capture_default_str();
     cmd->callback([args] { run_show(*args); });
 }
 

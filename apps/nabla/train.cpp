@@ -1,12 +1,16 @@
 // `nabla train`: the book's first experiment, with every knob as a flag.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <limits>
+#include <optional>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "commands.hpp"
+#include "options.hpp"
 #include "nabla/data/datasets.hpp"
 #include "nabla/io/file.hpp"
 #include "nabla/io/plot.hpp"
@@ -30,9 +34,11 @@ struct TrainArgs {
     double validation_split = 0;
     std::string loss = "categorical";
     std::uint64_t seed = 0;
-    int threads = 0;  // 0: NABLA_NUM_THREADS or all cores
+    std::optional<int> threads;  // none: NABLA_NUM_THREADS or all cores
     int verbose = 1;
     std::string history_path, plot_path;
+    std::string save_path;       // --save model.keras
+    std::string checkpoint_dir;  // --checkpoint-dir DIR (BackupAndRestore)
 };
 
 // Times each epoch (fit's own clock is not exposed in History).
@@ -82,7 +88,7 @@ Tensor prepare_images(const Tensor& images) {
 
 void run_train(const TrainArgs& a) {
     const std::vector<std::int64_t> hidden = parse_hidden(a.hidden);  // before the slow part
-    if (a.threads > 0) set_num_threads(a.threads);
+    apply_threads(a.threads);
     random::seed(a.seed);
     std::optional<std::filesystem::path> dir;
     if (!a.data_dir.empty()) dir = a.data_dir;
@@ -110,8 +116,13 @@ void run_train(const TrainArgs& a) {
     if (a.verbose > 0) model.summary();
 
     auto timer = std::make_shared<EpochTimer>();
+    std::vector<std::shared_ptr<callbacks::Callback>> cbs = {timer};
+    // After a kill, the same command resumes from the last epoch's backup,
+    // bit-identical to an uninterrupted run (same seed and --threads).
+    if (!a.checkpoint_dir.empty()) cbs.push_back(std::make_shared<callbacks::BackupAndRestore>(a.checkpoint_dir));
     auto history = model.fit(x, y, {.epochs = a.epochs, .batch_size = a.batch_size, .verbose = a.verbose,
-                                    .callbacks = {timer}, .validation_split = a.validation_split});
+                                    .callbacks = cbs, .validation_split = a.validation_split});
+    if (!a.save_path.empty()) model.save(a.save_path);
     const auto eval_start = std::chrono::steady_clock::now();
     auto [test_loss, test_acc] = model.evaluate(x_test, y_test, {.batch_size = 1024, .verbose = 0});
     const double eval_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - eval_start).count();
@@ -131,6 +142,13 @@ void run_train(const TrainArgs& a) {
         io::atomic_write(a.history_path, std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
     }
     if (!a.plot_path.empty()) io::plot_history(a.plot_path, history.history);
+    // fit stops on a NaN or infinite loss (it said so on stderr); the epoch's
+    // logged loss then holds it. The run failed: the exit status says so.
+    const auto& losses = history.history["loss"];
+    if (!losses.empty() && !std::isfinite(losses.back()))
+        throw ValueError("training was terminated by an invalid loss (" + std::to_string(losses.back()) + ") in epoch " +
+                         std::to_string(losses.size()) + " of " + std::to_string(a.epochs) +
+                         "; the figures above are of the weights from before that batch. Try a smaller --learning-rate");
 }
 
 }  // namespace
@@ -138,20 +156,34 @@ void run_train(const TrainArgs& a) {
 void add_train_command(CLI::App& app) {
     auto args = std::make_shared<TrainArgs>();
     CLI::App* cmd = app.add_subcommand("train", "Train the book's MNIST model (Dense 512 relu, Dense 10 softmax, rmsprop)");
-    cmd->add_option("--dataset", args->dataset, "Dataset")->check(CLI::IsMember({"mnist", "fashion_mnist"}))->capture_default_str();
-    cmd->add_option("--data-dir", args->data_dir, "Directory holding the dataset's IDX files (skips the cache and download)");
+    add_choice(cmd, "--dataset", args->dataset, {"mnist", "fashion_mnist"}, "Dataset")->capture_default_str();
+    cmd->add_option("--data-dir", args->data_dir, "Directory holding the dataset's IDX files: only it is used (no cache, no download)");
     cmd->add_option("--hidden", args->hidden, "Hidden layer widths, comma-separated (e.g. 512 or 256,128)")->capture_default_str();
-    cmd->add_option("--optimizer", args->optimizer, "Optimizer")->check(CLI::IsMember({"rmsprop", "sgd", "adam", "adagrad"}))->capture_default_str();
-    cmd->add_option("--learning-rate", args->learning_rate, "Learning rate (default: the optimizer's Keras default)")->check(CLI::PositiveNumber);
-    cmd->add_option("--epochs", args->epochs, "Epochs")->check(CLI::PositiveNumber)->capture_default_str();
-    cmd->add_option("--batch-size", args->batch_size, "Batch size")->check(CLI::PositiveNumber)->capture_default_str();
-    cmd->add_option("--validation-split", args->validation_split, "Fraction of the training data held out for validation")->check(CLI::Range(0.0, 0.99))->capture_default_str();
-    cmd->add_option("--loss", args->loss, "Label encoding: one-hot (categorical) or integer (sparse)")->check(CLI::IsMember({"categorical", "sparse"}))->capture_default_str();
-    cmd->add_option("--seed", args->seed, "Seed for initial weights and shuffling")->capture_default_str();
-    cmd->add_option("--threads", args->threads, "Threads (default: NABLA_NUM_THREADS or all cores)")->check(CLI::PositiveNumber);
-    cmd->add_option("--verbose", args->verbose, "0 silent, 1 progress bar, 2 one line per epoch")->check(CLI::Range(0, 2))->capture_default_str();
-    cmd->add_option("--history", args->history_path, "Write the training history as JSON to this file");
-    cmd->add_option("--plot", args->plot_path, "Draw the training curves to this PNG file");
+    add_choice(cmd, "--optimizer", args->optimizer, {"rmsprop", "sgd", "adam", "adagrad"}, "Optimizer")->capture_default_str();
+    add_number(cmd, "--learning-rate", args->learning_rate, {.lo = 0, .hi = INFINITY, .lo_open = true},
+               "Learning rate (default: the optimizer's Keras default)");
+    add_integer(cmd, "--epochs", args->epochs, 1, std::numeric_limits<int>::max(), "Epochs")->capture_default_str();
+    add_integer(cmd, "--batch-size", args->batch_size, 1, std::numeric_limits<std::int64_t>::max(),
+                "Batch size (more than the samples: one batch of all of them, as Keras)")
+        ->capture_default_str();
+    add_number(cmd, "--validation-split", args->validation_split, {.lo = 0, .hi = 1, .hi_open = true},
+               "Fraction of the training data held out for validation")
+        ->capture_default_str();
+    add_choice(cmd, "--loss", args->loss, {"categorical", "sparse"}, "Label encoding: one-hot (categorical) or integer (sparse)")
+        ->capture_default_str();
+    add_integer(cmd, "--seed", args->seed, "Seed for initial weights and shuffling")->capture_default_str();
+    add_threads(cmd, args->threads);
+    add_integer(cmd, "--verbose", args->verbose, 0, 2, "0 silent, 1 progress bar, 2 one line per epoch")->capture_default_str();
+    add_output_path(cmd, "--history", args->history_path, "Write the training history as JSON to this file");
+    add_output_path(cmd, "--plot", args->plot_path, "Draw the training curves to this PNG file");
+    add_output_path(cmd, "--save", args->save_path, "Save the trained model (Keras 3 .keras file) to this path")
+        ->check([](const std::string& path) {
+            return path.ends_with(".keras") ? std::string()
+                                            : "the file name must end in .keras (Keras's model format), got '" + path + "'";
+        });
+    cmd->add_option("--checkpoint-dir", args->checkpoint_dir,
+                    "Back up after every epoch to this directory (BackupAndRestore); after a crash the same "
+                    "command resumes there, with the same final result");
     cmd->callback([args] { run_train(*args); });
 }
 

@@ -25,7 +25,13 @@ Tensor full_like(const Tensor& t, double value) { return full(t.shape(), value, 
 
 Tensor arange(double start, double stop, double step, DType dtype) {
     if (step == 0) throw ValueError("arange: step must not be zero");
-    const auto n = static_cast<std::int64_t>(std::max(0.0, std::ceil((stop - start) / step)));
+    const double count = std::ceil((stop - start) / step);
+    // A NaN or huge count must not reach the cast to int64 (undefined there).
+    if (!(count < 0x1p63))
+        throw ValueError("arange: cannot make " + std::to_string(count) + " elements from start " + std::to_string(start) +
+                         " to stop " + std::to_string(stop) + " by step " + std::to_string(step) +
+                         (count != count ? " (a bound or the step is NaN)" : " (array is too big)"));
+    const auto n = static_cast<std::int64_t>(std::max(0.0, count));
     Tensor t = Tensor::uninitialized({n}, dtype);
     detail::dispatch(dtype, [&]<typename T>() {
         T* p = t.data<T>();

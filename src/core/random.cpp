@@ -1,6 +1,8 @@
 #include "nabla/core/random.hpp"
 
+#include <bit>
 #include <cmath>
+#include <cstdio>
 #include <numbers>
 
 #include "dispatch.hpp"
@@ -69,24 +71,76 @@ double Generator::next_normal() noexcept {
 
 Generator Generator::split() noexcept { return Generator(next_u64()); }
 
-Generator& default_generator() {
+GeneratorState Generator::state() const noexcept {
+    GeneratorState st;
+    for (int i = 0; i < 4; ++i) st.words[static_cast<std::size_t>(i)] = s_[i];
+    st.spare_normal = spare_normal_;
+    st.has_spare = has_spare_;
+    return st;
+}
+
+void Generator::set_state(const GeneratorState& st) {
+    if (st.words == std::array<std::uint64_t, 4>{})
+        throw ValueError("Generator::set_state: all four xoshiro256** words are zero; such a generator "
+                         "draws only zeros (a state saved from a real generator is never all zero)");
+    for (int i = 0; i < 4; ++i) s_[i] = st.words[static_cast<std::size_t>(i)];
+    spare_normal_ = st.spare_normal;
+    has_spare_ = st.has_spare;
+}
+
+std::string to_string(const GeneratorState& st) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "xoshiro256** %016llx %016llx %016llx %016llx %016llx %d",
+                  static_cast<unsigned long long>(st.words[0]), static_cast<unsigned long long>(st.words[1]),
+                  static_cast<unsigned long long>(st.words[2]), static_cast<unsigned long long>(st.words[3]),
+                  static_cast<unsigned long long>(std::bit_cast<std::uint64_t>(st.spare_normal)),
+                  st.has_spare ? 1 : 0);
+    return buf;
+}
+
+GeneratorState parse_generator_state(std::string_view text) {
+    const std::string s(text);
+    unsigned long long w[5];
+    int spare = -1, used = 0;
+    const int n = std::sscanf(s.c_str(), "xoshiro256** %16llx %16llx %16llx %16llx %16llx %d%n", &w[0], &w[1],
+                              &w[2], &w[3], &w[4], &spare, &used);
+    if (n != 6 || static_cast<std::size_t>(used) != s.size() || (spare != 0 && spare != 1))
+        throw ValueError("parse_generator_state: '" + s +
+                         "' is not a generator state (expected \"xoshiro256** <4 hex words> <hex> <0|1>\", "
+                         "as random::to_string writes it)");
+    GeneratorState st;
+    for (std::size_t i = 0; i < 4; ++i) st.words[i] = w[i];
+    st.spare_normal = std::bit_cast<double>(static_cast<std::uint64_t>(w[4]));
+    st.has_spare = spare == 1;
+    return st;
+}
+
+namespace {
+std::mutex& default_mutex() {
+    static std::mutex m;
+    return m;
+}
+Generator& default_instance() {
     static Generator g(0);
     return g;
 }
+}  // namespace
 
-void seed(std::uint64_t s) { default_generator() = Generator(s); }
+LockedGenerator default_generator() { return LockedGenerator(default_mutex(), default_instance()); }
+
+void seed(std::uint64_t s) { *default_generator() = Generator(s); }
 
 Tensor uniform(const Shape& shape, double low, double high, Generator& gen, DType dtype) {
     return generate(shape, dtype, [&] { return low + (high - low) * gen.next_double(); });
 }
 Tensor uniform(const Shape& shape, double low, double high, DType dtype) {
-    return uniform(shape, low, high, default_generator(), dtype);
+    return uniform(shape, low, high, *default_generator(), dtype);
 }
 Tensor normal(const Shape& shape, double mean, double stddev, Generator& gen, DType dtype) {
     return generate(shape, dtype, [&] { return mean + stddev * gen.next_normal(); });
 }
 Tensor normal(const Shape& shape, double mean, double stddev, DType dtype) {
-    return normal(shape, mean, stddev, default_generator(), dtype);
+    return normal(shape, mean, stddev, *default_generator(), dtype);
 }
 
 Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape, Generator& gen, DType dtype) {

@@ -22,6 +22,22 @@ std::int64_t numel(const Shape& shape) noexcept {
     return n;
 }
 
+std::int64_t checked_numel(const Shape& shape, const char* op, std::size_t itemsize) {
+    std::int64_t bytes = static_cast<std::int64_t>(itemsize), n = 1;
+    bool empty = false, too_big = false;
+    for (auto d : shape) {
+        if (d < 0)
+            throw ValueError(std::string(op) + ": negative dimensions are not allowed: shape " + to_string(shape));
+        if (d == 0) empty = true;
+        else if (!too_big) too_big = __builtin_mul_overflow(bytes, d, &bytes) || __builtin_mul_overflow(n, d, &n);
+    }
+    if (too_big)
+        throw ValueError(std::string(op) + ": array is too big; shape " + to_string(shape) + " of " +
+                         std::to_string(itemsize) + "-byte elements is larger than the maximum possible size "
+                         "(its byte count does not fit in a signed 64-bit integer)");
+    return empty ? 0 : n;
+}
+
 Strides contiguous_strides(const Shape& shape) {
     Strides st(shape.size());
     std::int64_t acc = 1;

@@ -30,6 +30,7 @@ Tensor make_view(const Tensor& base, Shape shape, Strides strides, std::int64_t 
 
 Tensor broadcast_view(const Tensor& x, const Shape& shape, const char* op) {
     const auto& xs = x.shape();
+    checked_numel(shape, op, itemsize(x.dtype()));
     if (xs.size() > shape.size())
         throw ShapeError(std::string(op) + ": cannot broadcast a tensor of shape " + to_string(xs) +
                          " to shape " + nabla::to_string(shape));
@@ -76,19 +77,7 @@ void copy_into(const Tensor& src, Tensor& dst) {
 namespace {
 
 std::shared_ptr<Tensor::Impl> new_impl(Shape shape, DType dtype, bool zero_fill) {
-    std::int64_t bytes = static_cast<std::int64_t>(itemsize(dtype));
-    bool too_big = false, empty = false;
-    for (auto d : shape) {
-        if (d < 0) throw ValueError("negative dimensions are not allowed: shape " + nabla::to_string(shape));
-        // NumPy's rule: the nonzero sizes times the itemsize must fit a
-        // signed 64-bit byte count, even when another axis is empty.
-        if (d == 0) empty = true;
-        else if (!too_big && __builtin_mul_overflow(bytes, d, &bytes)) too_big = true;
-    }
-    if (too_big)
-        throw ValueError("array is too big: shape " + nabla::to_string(shape) + " of " + std::string(name(dtype)) +
-                         " does not fit in a 64-bit byte count");
-    if (empty) bytes = 0;
+    const std::int64_t bytes = checked_numel(shape, "new tensor", itemsize(dtype)) * static_cast<std::int64_t>(itemsize(dtype));
     auto impl = std::make_shared<Tensor::Impl>();
     try {
         impl->storage = std::make_shared<Storage>(static_cast<std::size_t>(bytes), zero_fill);
@@ -166,16 +155,16 @@ Tensor Tensor::scalar(double value, DType dtype) { return from_flat({value}, {},
 Tensor Tensor::from_storage(std::shared_ptr<Storage> storage, DType dtype, Shape shape, Strides strides,
                             std::int64_t offset) {
     if (shape.size() != strides.size()) throw ValueError("from_storage: shape and strides differ in rank");
+    const bool empty = checked_numel(shape, "from_storage", itemsize(dtype)) == 0;
     std::int64_t lo = offset, hi = offset;
-    bool empty = false;
-    for (std::size_t i = 0; i < shape.size(); ++i) {
-        if (shape[i] < 0) throw ValueError("from_storage: negative dimension in " + nabla::to_string(shape));
-        if (shape[i] == 0) empty = true;
-        const std::int64_t span = (shape[i] - 1) * strides[i];
-        (span < 0 ? lo : hi) += span;
+    bool overflow = false;
+    for (std::size_t i = 0; i < shape.size() && !empty; ++i) {
+        std::int64_t span = 0;
+        overflow = overflow || __builtin_mul_overflow(shape[i] - 1, strides[i], &span) ||
+                   __builtin_add_overflow(span < 0 ? lo : hi, span, span < 0 ? &lo : &hi);
     }
     const auto n = static_cast<std::int64_t>(storage->nbytes() / itemsize(dtype));
-    if (!empty && (lo < 0 || hi >= n))
+    if (!empty && (overflow || lo < 0 || hi >= n))
         throw IndexError("from_storage: view " + nabla::to_string(shape) + " reaches outside a storage of " +
                          std::to_string(n) + " elements");
     auto impl = std::make_shared<Impl>();
@@ -308,8 +297,20 @@ void Tensor::fill(double value) {
     assign(s);
 }
 
+namespace {
+// NumPy's assignment accepts a source with extra leading length-1 axes
+// (a[...] = ones((1, 1, 3)) for a of shape (3,)): they are dropped first.
+Tensor without_extra_leading_ones(const Tensor& src, std::size_t ndim) {
+    std::size_t extra = 0;
+    while (src.shape().size() - extra > ndim && src.shape()[extra] == 1) ++extra;
+    if (extra == 0) return src;
+    return detail::make_view(src, Shape(src.shape().begin() + extra, src.shape().end()),
+                             Strides(src.strides().begin() + extra, src.strides().end()), src.offset());
+}
+}  // namespace
+
 void Tensor::assign(const Tensor& src) {
-    Tensor b = detail::broadcast_view(src, shape(), "assign");
+    Tensor b = detail::broadcast_view(without_extra_leading_ones(src, shape().size()), shape(), "assign");
     if (src.shares_storage(*this)) {  // overlapping views: read everything first
         Tensor tmp = Tensor::uninitialized(shape(), src.dtype());
         detail::copy_into(b, tmp);

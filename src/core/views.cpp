@@ -15,6 +15,16 @@ struct AxisRange {
     std::int64_t start, step, length;
 };
 
+// The number of elements start, start+step, ... before stop, for resolved
+// bounds (|start|, |stop| <= n + 1). In unsigned arithmetic: with a step
+// near +-2^63, stop - start + step - 1 overflows and -INT64_MIN does not exist.
+std::int64_t slice_length(std::int64_t start, std::int64_t stop, std::int64_t step) {
+    if (step > 0 ? stop <= start : start <= stop) return 0;
+    const std::uint64_t span = step > 0 ? static_cast<std::uint64_t>(stop - start) : static_cast<std::uint64_t>(start - stop);
+    const std::uint64_t by = step > 0 ? static_cast<std::uint64_t>(step) : std::uint64_t{0} - static_cast<std::uint64_t>(step);
+    return static_cast<std::int64_t>((span - 1) / by + 1);
+}
+
 // Python's slice.indices(n) followed by the length computation.
 AxisRange resolve_slice(const Slice& s, std::int64_t n) {
     const std::int64_t step = s.step.value_or(1);
@@ -28,8 +38,7 @@ AxisRange resolve_slice(const Slice& s, std::int64_t n) {
         start = s.start ? clamp(*s.start < 0 ? *s.start + n : *s.start, -1, n - 1) : n - 1;
         stop = s.stop ? clamp(*s.stop < 0 ? *s.stop + n : *s.stop, -1, n - 1) : -1;
     }
-    std::int64_t len = step > 0 ? (stop - start + step - 1) / step : (start - stop + (-step) - 1) / (-step);
-    return {start, step, std::max<std::int64_t>(len, 0)};
+    return {start, step, slice_length(start, stop, step)};
 }
 
 std::int64_t resolve_int(std::int64_t i, std::int64_t n, int axis) {
@@ -65,7 +74,7 @@ Tensor index_view(const Tensor& x, const std::vector<Index>& items) {
             const AxisRange r = resolve_slice(*s, x.shape()[axis]);
             if (r.length > 0) offset += r.start * x.strides()[axis];
             shape.push_back(r.length);
-            strides.push_back(x.strides()[axis] * r.step);
+            strides.push_back(r.length > 1 ? x.strides()[axis] * r.step : x.strides()[axis]);  // no overflow for a huge step
             ++axis;
         } else if (std::holds_alternative<EllipsisType>(it.item)) {
             for (int k = 0; k < x.ndim() - consumed; ++k) keep_axis(axis++);
@@ -130,7 +139,6 @@ std::optional<Strides> nocopy_strides(const Shape& from, const Strides& fst, con
 }
 
 Shape infer_shape(Shape shape, std::int64_t size) {
-    std::int64_t known = 1;
     int unknown = -1;
     for (std::size_t i = 0; i < shape.size(); ++i) {
         if (shape[i] == -1) {
@@ -138,10 +146,11 @@ Shape infer_shape(Shape shape, std::int64_t size) {
             unknown = static_cast<int>(i);
         } else if (shape[i] < 0) {
             throw ValueError("reshape: negative dimension in " + to_string(shape));
-        } else {
-            known *= shape[i];
         }
     }
+    Shape known_sizes = shape;  // the -1 counted as 1; an overflowing product is refused
+    if (unknown >= 0) known_sizes[unknown] = 1;
+    const std::int64_t known = checked_numel(known_sizes, "reshape");
     if (unknown >= 0 && known != 0 && size % known == 0) shape[unknown] = size / known;
     if ((unknown >= 0 && (known == 0 || size % known != 0)) || numel(shape) != size) {
         Shape shown = shape;

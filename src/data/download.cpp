@@ -9,6 +9,7 @@
 #include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -16,6 +17,7 @@
 #include <memory>
 #include <mutex>
 
+#include "io/temp_files.hpp"
 #include "nabla/core/error.hpp"
 
 namespace nabla::datasets::detail {
@@ -63,6 +65,8 @@ struct Transfer {
     std::FILE* file = nullptr;
     EvpContext sha = new_sha256();
     std::uint64_t received = 0;
+    std::uint64_t limit = 0;  // the expected size; 0: unknown
+    bool too_big = false;     // the body went past `limit`
     std::uint8_t first_byte = 0;
     int write_errno = 0;  // set when writing the temporary file failed
     bool progress = false;
@@ -75,6 +79,10 @@ std::size_t on_data(char* ptr, std::size_t size, std::size_t nmemb, void* user) 
     const std::size_t n = size * nmemb;
     if (n == 0) return 0;
     if (t->received == 0) t->first_byte = static_cast<std::uint8_t>(ptr[0]);
+    if (t->limit != 0 && n > t->limit - t->received) {
+        t->too_big = true;  // not the file: stop before writing any of it
+        return 0;
+    }
     if (std::fwrite(ptr, 1, n, t->file) != n) {
         t->write_errno = errno ? errno : EIO;
         return 0;  // makes curl stop with CURLE_WRITE_ERROR
@@ -122,6 +130,14 @@ struct CurlDeleter {
     void operator()(CURL* c) const noexcept { curl_easy_cleanup(c); }
 };
 
+// Whether a timeout came from the low-speed limit rather than the deadline
+// (curl reports both as CURLE_OPERATION_TIMEDOUT).
+bool low_speed_stop(const Transfer& t, const DownloadOptions& opt, double deadline) {
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t.start).count();
+    return secs < deadline - 0.05 && opt.low_speed_time_s > 0;
+}
+
 // Runs the HTTP transfer into t.file; returns "" or why it failed.
 std::string fetch(const std::string& url, Transfer& t, const DownloadOptions& opt) {
     init_curl_once();
@@ -141,6 +157,14 @@ std::string fetch(const std::string& url, Transfer& t, const DownloadOptions& op
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, opt.connect_timeout_s);
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, opt.low_speed_bytes);
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, opt.low_speed_time_s);
+    if (t.limit != 0) {
+        // A Content-Length above the size is refused before any byte of
+        // the body arrives; a reply without one is cut off in on_data.
+        curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(t.limit));
+    }
+    const double deadline = opt.deadline_s.value_or(t.limit != 0 ? deadline_for(t.limit) : 0.0);
+    if (deadline > 0)
+        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(std::ceil(deadline * 1000)));
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
     if (t.progress) {
@@ -155,6 +179,17 @@ std::string fetch(const std::string& url, Transfer& t, const DownloadOptions& op
         draw_bar(t, total, true);
     }
     if (rc == CURLE_OK) return "";
+    if (t.too_big || rc == CURLE_FILESIZE_EXCEEDED)
+        return "the reply is larger than the file (" + std::to_string(t.limit) +
+               " bytes); stopped after receiving " + std::to_string(t.received) +
+               " bytes, nothing kept (the mirror serves something else: try another with "
+               "NABLA_DATASETS_MIRROR)";
+    if (rc == CURLE_OPERATION_TIMEDOUT && deadline > 0 && !low_speed_stop(t, opt, deadline))
+        return std::string(curl_easy_strerror(rc)) + ": the transfer took longer than its " +
+               std::to_string(static_cast<long>(std::ceil(deadline))) + " s deadline (" +
+               std::to_string(t.received) + " of " + std::to_string(t.limit) +
+               " bytes received); the mirror is too slow: try another with "
+               "NABLA_DATASETS_MIRROR, or fetch the file yourself and pass its directory";
     if (t.write_errno)
         return "could not write the temporary file: " + std::string(std::strerror(t.write_errno));
     long status = 0;
@@ -165,7 +200,7 @@ std::string fetch(const std::string& url, Transfer& t, const DownloadOptions& op
 
 // A unique temporary file beside dest; the FILE* owns the descriptor.
 std::pair<fs::path, std::FILE*> open_temp(const fs::path& dest) {
-    std::string tmpl = dest.string() + ".part-XXXXXX";
+    std::string tmpl = io::detail::temp_prefix(dest, "part") + "XXXXXX";
     std::vector<char> name(tmpl.begin(), tmpl.end());
     name.push_back('\0');
     int fd = ::mkstemp(name.data());
@@ -185,10 +220,13 @@ std::pair<fs::path, std::FILE*> open_temp(const fs::path& dest) {
 
 // One URL: "" when dest now holds the verified file, else the reason.
 std::string attempt(const std::string& url, const fs::path& dest, std::string_view sha256,
-                    const DownloadOptions& opt) {
+                    std::uint64_t expected_bytes, const DownloadOptions& opt) {
     auto [tmp, file] = open_temp(dest);
+    // Ctrl-C or SIGTERM mid-transfer removes the partial file.
+    io::detail::TempRegistration registration(tmp);
     Transfer t;
     t.file = file;
+    t.limit = expected_bytes;
     t.progress = opt.progress.value_or(::isatty(STDERR_FILENO) == 1);
     if (!opt.quiet) std::fprintf(stderr, "Downloading data from %s\n", url.c_str());
     std::string why = fetch(url, t, opt);
@@ -234,16 +272,23 @@ std::string sha256_file(const fs::path& path) {
     return finish_hex(ctx.get());
 }
 
+double deadline_for(std::uint64_t expected_bytes) {
+    return 60.0 + static_cast<double>(expected_bytes) / 50e3;
+}
+
 void download_verified(const std::vector<std::string>& urls, const fs::path& dest,
-                       std::string_view sha256, const DownloadOptions& options) {
+                       std::string_view sha256, std::uint64_t expected_bytes,
+                       const DownloadOptions& options) {
     std::error_code ec;
     fs::create_directories(dest.parent_path(), ec);
     if (ec)
         throw IOError("download: cannot create the directory '" + dest.parent_path().string() +
                       "' for " + dest.filename().string() + ": " + ec.message());
+    // What a killed earlier run left (its pid is in the name).
+    io::detail::remove_stale_temps(dest, "part");
     std::string failures;
     for (const std::string& url : urls) {
-        std::string why = attempt(url, dest, sha256, options);
+        std::string why = attempt(url, dest, sha256, expected_bytes, options);
         if (why.empty()) return;
         failures += "\n  " + url + ": " + why;
     }

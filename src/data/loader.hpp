@@ -2,6 +2,7 @@
 // Internal: finding, downloading and checking the IDX files of a dataset
 // (the search order is documented in include/nabla/data/datasets.hpp).
 #include <array>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -15,6 +16,7 @@ namespace nabla::datasets::detail {
 struct FileSpec {
     std::string_view name;    // the published, gzip-compressed name
     std::string_view sha256;  // of the published .gz file
+    std::uint64_t size = 0;   // its size in bytes: downloads stop past it
 };
 
 struct DatasetSpec {
@@ -27,6 +29,9 @@ struct DatasetSpec {
     std::vector<std::filesystem::path> system_dirs;
     std::string_view supply_hint;            // appended to "how to supply the files"
 };
+
+// MNIST and Fashion-MNIST (src/data/mnist.cpp), to tell their files apart.
+std::array<const DatasetSpec*, 2> dataset_specs();
 
 // The images and labels of one split, found or downloaded as documented.
 // `op` names the public function in messages ("mnist.load_data").

@@ -13,13 +13,13 @@ const detail::DatasetSpec& mnist_spec() {
         "mnist",
         "MNIST",
         {{{"train-images-idx3-ubyte.gz",
-           "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"},
+           "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609", 9912422},
           {"train-labels-idx1-ubyte.gz",
-           "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"}}},
+           "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c", 28881}}},
         {{{"t10k-images-idx3-ubyte.gz",
-           "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"},
+           "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6", 1648877},
           {"t10k-labels-idx1-ubyte.gz",
-           "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"}}},
+           "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6", 4542}}},
         {"https://ossci-datasets.s3.amazonaws.com/mnist/",
          "https://storage.googleapis.com/cvdf-datasets/mnist/"},
         {},
@@ -38,13 +38,13 @@ const detail::DatasetSpec& fashion_spec() {
         "fashion_mnist",
         "Fashion-MNIST",
         {{{"train-images-idx3-ubyte.gz",
-           "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84"},
+           "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84", 26421880},
           {"train-labels-idx1-ubyte.gz",
-           "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845"}}},
+           "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845", 29515}}},
         {{{"t10k-images-idx3-ubyte.gz",
-           "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073"},
+           "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073", 4422102},
           {"t10k-labels-idx1-ubyte.gz",
-           "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5"}}},
+           "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5", 5148}}},
         {"http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
          "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/"},
         {"/usr/share/datasets/fashion-mnist"},
@@ -62,6 +62,8 @@ TrainTest load_both(const detail::DatasetSpec& spec, const std::optional<std::fi
 }
 
 }  // namespace
+
+std::array<const detail::DatasetSpec*, 2> detail::dataset_specs() { return {&mnist_spec(), &fashion_spec()}; }
 
 namespace mnist {
 TrainTest load_data(std::optional<std::filesystem::path> dir) { return load_both(mnist_spec(), dir); }

@@ -6,15 +6,21 @@
 #include <unistd.h>
 
 #include <array>
+#include <climits>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <ostream>
+#include <memory>
+#include <mutex>
 #include <random>
 #include <streambuf>
 #include <string>
 #include <system_error>
+#include <unordered_set>
+#include <vector>
 
+#include "io/temp_files.hpp"
 #include "nabla/core/error.hpp"
 
 namespace nabla::io {
@@ -22,8 +28,12 @@ namespace {
 
 std::string errno_text(int err) { return std::generic_category().message(err); }
 
+// `label` is the quoted name: "'path'", or "'link' (-> 'target')".
+[[noreturn]] void fail(const std::string& op, const std::string& label, int err) {
+    throw IOError(op + " " + label + ": " + errno_text(err));
+}
 [[noreturn]] void fail(const std::string& op, const std::filesystem::path& path, int err) {
-    throw IOError(op + " '" + path.string() + "': " + errno_text(err));
+    fail(op, "'" + path.string() + "'", err);
 }
 
 // An output streambuf over a POSIX file descriptor that remembers the errno
@@ -79,24 +89,26 @@ private:
     std::array<char, 1 << 16> buf_{};
 };
 
-// Creates `path` + ".tmp-XXXXXX" exclusively. Not mkstemp: that makes the
-// file 0600, and the renamed result should get the usual 0666 & ~umask.
-int create_temp(const std::filesystem::path& path, std::filesystem::path& temp) {
+// Creates `path` + ".tmp-<pid>-XXXXXX" exclusively (the pid lets a later run
+// tell a crashed process's leftovers from a live writer's file). Not
+// mkstemp: that makes the file 0600, and the renamed result should get the
+// usual 0666 & ~umask.
+int create_temp(const std::filesystem::path& path, const std::string& label,
+                std::filesystem::path& temp) {
     static std::atomic<std::uint64_t> counter{0};
     static const char* const digits = "0123456789abcdefghijklmnopqrstuvwxyz";
     std::random_device rd;
     std::mt19937_64 rng((static_cast<std::uint64_t>(rd()) << 32) ^ counter.fetch_add(1) ^
                         static_cast<std::uint64_t>(::getpid()));
     for (int attempt = 0; attempt < 100; ++attempt) {
-        std::string suffix = ".tmp-";
-        for (int i = 0; i < 6; ++i) suffix += digits[rng() % 36];
-        temp = path;
-        temp += suffix;
+        std::string name = detail::temp_prefix(path, "tmp");
+        for (int i = 0; i < 6; ++i) name += digits[rng() % 36];
+        temp = name;
         const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (fd >= 0) return fd;
-        if (errno != EEXIST) fail("atomic_write: cannot create a temporary file for", path, errno);
+        if (errno != EEXIST) fail("atomic_write: cannot create a temporary file for", label, errno);
     }
-    fail("atomic_write: cannot create a temporary file for", path, EEXIST);
+    fail("atomic_write: cannot create a temporary file for", label, EEXIST);
 }
 
 // Makes the rename itself durable. Best effort: some file systems refuse
@@ -110,11 +122,24 @@ void sync_directory(const std::filesystem::path& path) {
     ::close(fd);
 }
 
+// Removes what killed processes left beside `path`, once per target and
+// process (CSVLogger rewrites its file every epoch).
+void sweep_once(const std::filesystem::path& path) {
+    static std::mutex mu;
+    static std::unordered_set<std::string> swept;
+    {
+        std::lock_guard<std::mutex> lock(mu);
+        if (!swept.insert(path.string()).second) return;
+    }
+    detail::remove_stale_temps(path, "tmp");
+}
+
 // Owns the temporary file until commit(): any exit before it removes the file.
 class TempFile {
 public:
-    explicit TempFile(const std::filesystem::path& path)
-        : path_(path), fd_(create_temp(path, temp_)) {}
+    TempFile(const std::filesystem::path& path, std::string label)
+        : path_(path), label_(std::move(label)), fd_((sweep_once(path), create_temp(path, label_, temp_))),
+          registration_(std::make_unique<detail::TempRegistration>(temp_)) {}
     TempFile(const TempFile&) = delete;
     TempFile& operator=(const TempFile&) = delete;
     ~TempFile() {
@@ -124,33 +149,102 @@ public:
     int fd() const { return fd_; }
 
     void commit() {
-        if (::fsync(fd_) != 0) fail("atomic_write: cannot sync", path_, errno);
+        if (::fsync(fd_) != 0) fail("atomic_write: cannot sync", label_, errno);
         const int fd = fd_;
         fd_ = -1;
-        if (::close(fd) != 0) fail("atomic_write: cannot close", path_, errno);
+        if (::close(fd) != 0) fail("atomic_write: cannot close", label_, errno);
         if (::rename(temp_.c_str(), path_.c_str()) != 0)
-            fail("atomic_write: cannot rename into", path_, errno);
+            fail("atomic_write: cannot rename into", label_, errno);
         committed_ = true;
         sync_directory(path_);
     }
 
 private:
     std::filesystem::path path_, temp_;
+    std::string label_;
     int fd_;
+    // Unlinks the file on SIGINT/SIGTERM/SIGHUP; destroyed after the unlink above.
+    std::unique_ptr<detail::TempRegistration> registration_;
     bool committed_ = false;
 };
+
+// Where the bytes of a write to `path` go.
+struct Target {
+    bool direct = false;       // a FIFO or character device: written in place
+    std::filesystem::path file;  // the name to create or rename over (symlinks followed)
+};
+
+// Follows `path` through symlinks to the name that finally is (or will be)
+// the file, so that the rename replaces the target and the link survives.
+std::filesystem::path follow_links(const std::filesystem::path& path) {
+    std::filesystem::path p = path;
+    for (int hop = 0; hop < 40; ++hop) {
+        struct stat st {};
+        if (::lstat(p.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) return p;
+        std::vector<char> buf(PATH_MAX + 1);
+        const ssize_t n = ::readlink(p.c_str(), buf.data(), buf.size() - 1);
+        if (n < 0) fail("atomic_write: cannot read the symbolic link", p, errno);
+        const std::filesystem::path to(std::string(buf.data(), static_cast<std::size_t>(n)));
+        p = to.is_absolute() ? to : p.parent_path() / to;
+    }
+    fail("atomic_write: cannot resolve", path, ELOOP);
+}
+
+// lstat/stat first: only a regular file (or a new name) is replaced through
+// a temporary file. Renaming over a FIFO, a terminal, /dev/null or
+// /dev/stdout would swap the device for a plain file (as root, /dev/stderr).
+Target resolve(const std::filesystem::path& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0) {
+        if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)) return {true, path};
+        if (S_ISDIR(st.st_mode)) fail("atomic_write: cannot write", path, EISDIR);
+        if (!S_ISREG(st.st_mode))
+            throw IOError("atomic_write: cannot write '" + path.string() +
+                          "': it is a block device or socket, not a file; name a regular file");
+    } else if (errno != ENOENT) {
+        fail("atomic_write: cannot write", path, errno);
+    }
+    return {false, follow_links(path)};
+}
+
+// A FIFO or device: the bytes go straight to it, with no temporary file.
+void write_direct(const std::filesystem::path& path,
+                  const std::function<void(std::ostream&)>& writer) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) fail("atomic_write: cannot open", path, errno);
+    FdStreamBuf buf(fd);
+    std::ostream os(&buf);
+    try {
+        writer(os);
+    } catch (...) {
+        ::close(fd);
+        throw;
+    }
+    os.flush();
+    const int err = !os || buf.error() != 0 ? (buf.error() != 0 ? buf.error() : EIO) : 0;
+    if (::close(fd) != 0 && err == 0) fail("atomic_write: cannot close", path, errno);
+    if (err != 0) fail("atomic_write: cannot write", path, err);
+}
+
+// The name in messages: the path, and where its symlinks lead.
+std::string quoted_name(const std::filesystem::path& path, const std::filesystem::path& file) {
+    return "'" + path.string() + "'" + (file == path ? "" : " (-> '" + file.string() + "')");
+}
 
 }  // namespace
 
 void atomic_write(const std::filesystem::path& path,
                   const std::function<void(std::ostream&)>& writer) {
-    TempFile temp(path);
+    const Target target = resolve(path);
+    if (target.direct) return write_direct(path, writer);
+    TempFile temp(target.file, quoted_name(path, target.file));
     FdStreamBuf buf(temp.fd());
     std::ostream os(&buf);
     writer(os);
     os.flush();
     if (!os || buf.error() != 0)
-        fail("atomic_write: cannot write", path, buf.error() != 0 ? buf.error() : EIO);
+        fail("atomic_write: cannot write", quoted_name(path, target.file),
+             buf.error() != 0 ? buf.error() : EIO);
     temp.commit();
 }
 
@@ -159,6 +253,26 @@ void atomic_write(const std::filesystem::path& path, std::span<const std::uint8_
         os.write(reinterpret_cast<const char*>(bytes.data()),
                  static_cast<std::streamsize>(bytes.size()));
     });
+}
+
+InPlaceWriter::InPlaceWriter(const std::filesystem::path& path)
+    : path_(path), fd_(::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY)) {
+    if (fd_ < 0) fail("cannot open", path, errno);
+}
+
+InPlaceWriter::~InPlaceWriter() { ::close(fd_); }
+
+void InPlaceWriter::write(std::string_view text) {
+    FdStreamBuf buf(fd_);
+    std::ostream os(&buf);
+    os.write(text.data(), static_cast<std::streamsize>(text.size()));
+    os.flush();
+    if (!os || buf.error() != 0) fail("cannot write", path_, buf.error() != 0 ? buf.error() : EIO);
+}
+
+bool writes_in_place(const std::filesystem::path& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode));
 }
 
 std::vector<std::uint8_t> read_file(const std::filesystem::path& path) {

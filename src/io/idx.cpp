@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <new>
 #include <sstream>
 #include <string>
 
@@ -359,22 +360,50 @@ std::vector<std::uint8_t> read_whole(std::ifstream& in, std::uint64_t size, cons
     return bytes;
 }
 
+// A failed allocation becomes a MemoryError naming the file, not a bare
+// std::bad_alloc ("unexpected error" in the nabla tool).
+template <typename F>
+Tensor with_memory_error(const std::string& name, F&& f) {
+    try {
+        return f();
+    } catch (const MemoryError& e) {  // the tensor's own allocation
+        throw MemoryError("read_idx: '" + name + "': not enough memory: " + e.what() +
+                          " (free memory, or read a smaller file)");
+    } catch (const std::bad_alloc&) {
+        throw MemoryError("read_idx: '" + name + "': not enough memory for the tensor its header "
+                          "declares (free memory, or read a smaller file)");
+    }
+}
+
+Tensor read_idx_file(const std::filesystem::path& path);
+
 }  // namespace
 
 Tensor idx_from_bytes(std::span<const std::uint8_t> bytes, std::string_view name) {
     std::string n(name);
-    if (is_gzip(bytes)) {
-        GzipReader in(bytes, n);
+    return with_memory_error(n, [&] {
+        if (is_gzip(bytes)) {
+            GzipReader in(bytes, n);
+            return parse(in, n);
+        }
+        SpanReader in(bytes);
         return parse(in, n);
-    }
-    SpanReader in(bytes);
-    return parse(in, n);
+    });
 }
 
 Tensor read_idx(const std::filesystem::path& path) {
+    return with_memory_error(path.string(), [&] { return read_idx_file(path); });
+}
+
+namespace {
+
+Tensor read_idx_file(const std::filesystem::path& path) {
     const std::string name = path.string();
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec)) fail(name, "is a directory, not an IDX file");
+    if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
+        fail(name, "is not a regular file (a FIFO or device has no size to check the header "
+                   "against); copy it to a file first");
     std::uint64_t size = std::filesystem::file_size(path, ec);
     if (ec) fail(name, "cannot be opened: " + ec.message());
     std::ifstream in(path, std::ios::binary);
@@ -390,6 +419,8 @@ Tensor read_idx(const std::filesystem::path& path) {
     FileReader reader(in, size, name);
     return parse(reader, name);
 }
+
+}  // namespace
 
 namespace {
 

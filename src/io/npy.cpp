@@ -2,7 +2,13 @@
 // little-endian header length, a Python dict literal
 //   {'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }
 // padded with spaces to a 64-byte boundary, then the raw C-order data.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <bit>
+#include <cerrno>
 #include <cstring>
 #include <ostream>
 #include <string>
@@ -332,11 +338,9 @@ std::string context_for(std::string_view op, std::string_view name) {
     return std::string(op) + ": '" + std::string(name) + "'";
 }
 
-}  // namespace
-
-namespace detail {
-
-Tensor parse_npy(std::span<const std::uint8_t> bytes, const std::string& context) {
+// Checks the magic, version and header of a .npy image and parses the
+// header; returns the offset of the data. `bytes` may end after the header.
+std::size_t parse_head(std::span<const std::uint8_t> bytes, const std::string& context, Header& h) {
     if (bytes.size() < 10 || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) {
         const std::string_view head(reinterpret_cast<const char*>(bytes.data()),
                                     std::min<std::size_t>(bytes.size(), 6));
@@ -353,16 +357,32 @@ Tensor parse_npy(std::span<const std::uint8_t> bytes, const std::string& context
     if (bytes.size() < prefix)
         throw IOError(context + ": truncated file: the header length is cut off");
     const std::size_t header_len = read_le(bytes.data() + 8, len_bytes);
-    if (header_len > bytes.size() - prefix)
-        throw IOError(context + ": truncated file: the header is " + std::to_string(header_len) +
-                      " bytes but only " + std::to_string(bytes.size() - prefix) + " follow");
     if (header_len > kMaxHeaderSize)
         throw IOError(context + ": header of " + std::to_string(header_len) +
                       " bytes is longer than NumPy's limit of " + std::to_string(kMaxHeaderSize) +
                       " (corrupt file, or a dtype nabla does not read)");
+    if (header_len > bytes.size() - prefix)
+        throw IOError(context + ": truncated file: the header is " + std::to_string(header_len) +
+                      " bytes but only " + std::to_string(bytes.size() - prefix) + " follow");
     const std::string_view text(reinterpret_cast<const char*>(bytes.data() + prefix), header_len);
-    const Header h = header_from_dict(LiteralParser(text, context).parse(), context);
+    h = header_from_dict(LiteralParser(text, context).parse(), context);
+    return prefix + header_len;
+}
 
+}  // namespace
+
+namespace detail {
+
+std::uint64_t npy_expected_size(std::span<const std::uint8_t> head, const std::string& context) {
+    Header h;
+    const std::size_t offset = parse_head(head, context, h);
+    return offset + data_bytes(h, context);
+}
+
+Tensor parse_npy(std::span<const std::uint8_t> bytes, const std::string& context) {
+    Header h;
+    const std::size_t offset = parse_head(bytes, context, h);
+    const std::size_t prefix = 0, header_len = offset;
     const std::size_t need = data_bytes(h, context);
     const std::size_t have = bytes.size() - prefix - header_len;
     if (have != need)
@@ -408,11 +428,58 @@ std::string npy_header(const Tensor& t) {
 }
 
 std::vector<std::uint8_t> read_for(const char* op, const std::filesystem::path& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+        throw IOError(std::string(op) + ": '" + path.string() +
+                      "' is not a regular file (a FIFO or device has no size to check the "
+                      "archive against); copy it to a file first");
     try {
         return read_file(path);
     } catch (const IOError& e) {
         throw IOError(std::string(op) + ": " + e.what());
     }
+}
+
+// A .npy image from a FIFO or device (/dev/stdin, a pipe): read the header
+// first, then no more than it declares plus one byte (which reveals
+// trailing data), growing the buffer only as bytes arrive. /dev/zero fails
+// at the magic instead of filling memory.
+std::vector<std::uint8_t> read_npy_stream(const std::filesystem::path& path,
+                                          const std::string& context) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw IOError(context + ": cannot open: " + std::strerror(errno));
+    std::vector<std::uint8_t> buf;
+    auto fill = [&](std::uint64_t n) {
+        std::uint8_t chunk[1 << 16];
+        while (buf.size() < n) {
+            const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(sizeof chunk, n - buf.size()));
+            const ssize_t r = ::read(fd, chunk, want);
+            if (r < 0 && errno == EINTR) continue;
+            if (r < 0) {
+                const int err = errno;
+                ::close(fd);
+                throw IOError(context + ": cannot read: " + std::strerror(err));
+            }
+            if (r == 0) break;
+            buf.insert(buf.end(), chunk, chunk + r);
+        }
+    };
+    try {
+        fill(10);
+        if (buf.size() == 10 && std::memcmp(buf.data(), kMagic, sizeof kMagic) == 0) {
+            const int len_bytes = buf[6] == 1 ? 2 : 4;
+            fill(8 + static_cast<std::uint64_t>(len_bytes));
+            if (buf.size() == 8u + static_cast<std::size_t>(len_bytes))
+                fill(buf.size() + std::min<std::uint64_t>(read_le(buf.data() + 8, len_bytes),
+                                                          kMaxHeaderSize));
+        }
+        fill(npy_expected_size(buf, context) + 1);
+    } catch (...) {
+        ::close(fd);
+        throw;
+    }
+    ::close(fd);
+    return buf;
 }
 
 std::span<const std::uint8_t> npy_data(const Tensor& t, Tensor& holder) {
@@ -423,7 +490,8 @@ std::span<const std::uint8_t> npy_data(const Tensor& t, Tensor& holder) {
 }  // namespace detail
 
 Tensor npy_from_bytes(std::span<const std::uint8_t> bytes, std::string_view name_for_errors) {
-    return detail::parse_npy(bytes, context_for("load_npy", name_for_errors));
+    const std::string context = context_for("load_npy", name_for_errors);
+    return detail::with_memory_error(context, [&] { return detail::parse_npy(bytes, context); });
 }
 
 std::vector<std::uint8_t> npy_to_bytes(const Tensor& t) {
@@ -437,8 +505,14 @@ std::vector<std::uint8_t> npy_to_bytes(const Tensor& t) {
 }
 
 Tensor load_npy(const std::filesystem::path& path) {
-    const std::vector<std::uint8_t> bytes = detail::read_for("load_npy", path);
-    return detail::parse_npy(bytes, context_for("load_npy", path.string()));
+    const std::string context = context_for("load_npy", path.string());
+    return detail::with_memory_error(context, [&] {
+        struct stat st {};
+        const bool stream = ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+        const std::vector<std::uint8_t> bytes =
+            stream ? detail::read_npy_stream(path, context) : detail::read_for("load_npy", path);
+        return detail::parse_npy(bytes, context);
+    });
 }
 
 void save_npy(const std::filesystem::path& path, const Tensor& t) {

@@ -32,9 +32,19 @@ std::map<std::string, Tensor> read_npz(std::span<const std::uint8_t> bytes,
         if (key.size() >= 4 && key.compare(key.size() - 4, 4, ".npy") == 0)
             key.resize(key.size() - 4);
         if (arrays.count(key)) throw IOError(context + ": duplicate member '" + name + "'");
+        // A deflated member's .npy header must describe the size the
+        // directory declares: checked before the output grows past 64 KiB.
+        const std::string member = context + " member '" + name + "'";
+        auto check_head = [&](std::span<const std::uint8_t> head) {
+            const std::uint64_t need = detail::npy_expected_size(head, member);
+            if (need != zip.size(i))
+                throw IOError(member + ": the directory declares " + std::to_string(zip.size(i)) +
+                              " bytes, but its .npy header describes " + std::to_string(need) +
+                              " (a corrupt or forged archive)");
+        };
         std::vector<std::uint8_t> buffer;
-        const auto npy = zip.read(i, buffer);
-        arrays.emplace(key, detail::parse_npy(npy, context + " member '" + name + "'"));
+        const auto npy = zip.read(i, buffer, check_head);
+        arrays.emplace(key, detail::parse_npy(npy, member));
     }
     return arrays;
 }
@@ -43,12 +53,16 @@ std::map<std::string, Tensor> read_npz(std::span<const std::uint8_t> bytes,
 
 std::map<std::string, Tensor> npz_from_bytes(std::span<const std::uint8_t> bytes,
                                              std::string_view name_for_errors) {
-    return read_npz(bytes, "load_npz: '" + std::string(name_for_errors) + "'");
+    const std::string context = "load_npz: '" + std::string(name_for_errors) + "'";
+    return detail::with_memory_error(context, [&] { return read_npz(bytes, context); });
 }
 
 std::map<std::string, Tensor> load_npz(const std::filesystem::path& path) {
-    const std::vector<std::uint8_t> bytes = detail::read_for("load_npz", path);
-    return read_npz(bytes, "load_npz: '" + path.string() + "'");
+    const std::string context = "load_npz: '" + path.string() + "'";
+    return detail::with_memory_error(context, [&] {
+        const std::vector<std::uint8_t> bytes = detail::read_for("load_npz", path);
+        return read_npz(bytes, context);
+    });
 }
 
 std::vector<std::uint8_t> npz_to_bytes(const std::map<std::string, Tensor>& arrays,

@@ -2,6 +2,7 @@
 // setjmp error handling inside libpng, so no longjmp crosses C++ frames.
 #include <png.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -81,6 +82,17 @@ std::vector<std::uint8_t> encode_png(const std::uint8_t* pixels, int width, int 
 
 }  // namespace detail
 
+namespace {
+
+// The smallest integer factor that brings the longer side to a readable
+// size; a 28x28 digit is otherwise a speck on a modern screen.
+int auto_scale(int h, int w) {
+    const int longer = std::max(h, w);
+    return std::clamp((kReadableImageSide + longer - 1) / longer, 1, 64);
+}
+
+}  // namespace
+
 void save_image(const std::filesystem::path& path, const Tensor& image,
                 const ImageOptions& options) {
     if (!image.defined() || image.ndim() != 2)
@@ -89,12 +101,13 @@ void save_image(const std::filesystem::path& path, const Tensor& image,
                          (image.defined() && image.ndim() == 3
                               ? "; pick one image, e.g. images[4]"
                               : ""));
-    if (options.scale < 1 || options.scale > 64)
-        throw ValueError("save_image: scale must be in 1..64, got " + std::to_string(options.scale));
-    const int s = options.scale;
+    if (options.scale && (*options.scale < 1 || *options.scale > 64))
+        throw ValueError("save_image: scale must be in 1..64, got " + std::to_string(*options.scale) +
+                         " (leave it unset for a readable size)");
     const auto h = static_cast<int>(image.shape(0)), w = static_cast<int>(image.shape(1));
     if (h == 0 || w == 0)
         throw ShapeError("save_image: cannot save an empty image of shape " + to_string(image.shape()));
+    const int s = options.scale.value_or(auto_scale(h, w));
     std::vector<std::uint8_t> v = detail::levels(image, "save_image");
     std::vector<std::uint8_t> px(static_cast<std::size_t>(h) * s * w * s);
     for (int y = 0; y < h * s; ++y)

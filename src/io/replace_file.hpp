@@ -1,11 +1,8 @@
 #pragma once
 // Internal: crash-safe whole-file writes for the pictures and IDX writers.
-//
-// This is a stand-in for io::atomic_write (include/nabla/io/file.hpp, being
-// written by another part of the project) with the same contract: the bytes
-// go to `path` + ".tmp-XXXXXX" in the same directory, are fsync'ed, and the
-// temporary is renamed over `path`, so readers see the old file or the whole
-// new one. Once io::atomic_write is on main this forwards to it.
+// One mechanism for every writer: this forwards to io::atomic_write
+// (include/nabla/io/file.hpp), which follows symlinks, writes FIFOs and
+// devices in place and renames a temporary file only over regular files.
 #include <cstdint>
 #include <filesystem>
 #include <span>

@@ -161,35 +161,54 @@ std::vector<Member> read_members(const Reader& r, const Directory& d) {
     return members;
 }
 
-// Raw deflate data that must inflate to exactly `expected` bytes.
+// Raw deflate data that must inflate to exactly `expected` bytes. The
+// output grows as data arrives (from 64 KiB, doubling), and `check_head`
+// (when set) sees the first 64 KiB before it grows past them: a forged size
+// or a corrupt stream fails after kilobytes, not after allocating the
+// gigabyte the directory claims.
 std::vector<std::uint8_t> inflate_raw(std::span<const std::uint8_t> in, std::uint64_t expected,
-                                      const std::function<void(const std::string&)>& fail) {
+                                      const std::function<void(const std::string&)>& fail,
+                                      const ZipHeadCheck& check_head) {
+    constexpr std::uint64_t kFirstChunk = 1 << 16;
     // Checked before allocating, so a forged size cannot exhaust memory.
     if (expected > in.size() * kMaxDeflateRatio + 64)
         fail("claims " + std::to_string(expected) + " bytes from only " +
              std::to_string(in.size()) + " compressed bytes");
-    std::vector<std::uint8_t> out(expected + 1);  // the spare byte catches overlong streams
+    const std::uint64_t cap = expected + 1;  // the spare byte catches overlong streams
+    std::vector<std::uint8_t> out(static_cast<std::size_t>(std::min(cap, kFirstChunk)));
     z_stream zs{};
     if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) fail("cannot initialise zlib");
     zs.next_in = const_cast<Bytef*>(in.data());
-    zs.next_out = out.data();
-    std::uint64_t in_left = in.size(), out_left = out.size();
+    std::uint64_t in_left = in.size(), produced = 0;
+    bool head_checked = !check_head;
     int rc = Z_OK;
-    while (rc == Z_OK) {
-        // zlib counts in 32 bits: hand it at most 1 GiB at a time.
-        if (zs.avail_in == 0 && in_left > 0) {
-            zs.avail_in = static_cast<uInt>(std::min<std::uint64_t>(in_left, 1u << 30));
-            in_left -= zs.avail_in;
+    try {
+        while (rc == Z_OK) {
+            // zlib counts in 32 bits: hand it at most 1 GiB at a time.
+            if (zs.avail_in == 0 && in_left > 0) {
+                zs.avail_in = static_cast<uInt>(std::min<std::uint64_t>(in_left, 1u << 30));
+                in_left -= zs.avail_in;
+            }
+            if (produced == out.size() && out.size() < cap) {
+                if (!head_checked) {
+                    head_checked = true;
+                    check_head({out.data(), out.size()});
+                }
+                out.resize(static_cast<std::size_t>(std::min<std::uint64_t>(cap, 2 * out.size())));
+            }
+            zs.next_out = out.data() + produced;
+            zs.avail_out = static_cast<uInt>(std::min<std::uint64_t>(out.size() - produced, 1u << 30));
+            rc = inflate(&zs, Z_NO_FLUSH);  // Z_BUF_ERROR: out of input or of room
+            produced = static_cast<std::uint64_t>(zs.next_out - out.data());
         }
-        if (zs.avail_out == 0 && out_left > 0) {
-            zs.avail_out = static_cast<uInt>(std::min<std::uint64_t>(out_left, 1u << 30));
-            out_left -= zs.avail_out;
-        }
-        rc = inflate(&zs, Z_NO_FLUSH);  // Z_BUF_ERROR: out of input or of room
+    } catch (...) {
+        inflateEnd(&zs);
+        throw;
     }
-    const auto produced = static_cast<std::uint64_t>(zs.next_out - out.data());
     const std::string msg = zs.msg ? zs.msg : "";
     inflateEnd(&zs);
+    if (!head_checked && (rc == Z_STREAM_END || rc == Z_BUF_ERROR))
+        check_head({out.data(), static_cast<std::size_t>(produced)});
     if (rc == Z_BUF_ERROR && produced <= expected) fail("truncated deflate data");
     if (rc != Z_STREAM_END && rc != Z_BUF_ERROR)
         fail("corrupt deflate data" + (msg.empty() ? std::string() : " (" + msg + ")"));
@@ -233,7 +252,8 @@ void check_disjoint(const Reader& r, const std::vector<Member>& members) {
 
 // The member's uncompressed bytes, CRC-checked; stored members are not copied.
 std::span<const std::uint8_t> member_bytes(const Reader& r, const Member& m,
-                                           std::vector<std::uint8_t>& buffer) {
+                                           std::vector<std::uint8_t>& buffer,
+                                           const ZipHeadCheck& check_head) {
     auto fail = [&](const std::string& what) { r.fail("member '" + m.name + "': " + what); };
     if (m.flags & 1) fail("encrypted members are not supported");
     const auto raw = raw_bytes(r, m);
@@ -242,7 +262,7 @@ std::span<const std::uint8_t> member_bytes(const Reader& r, const Member& m,
         if (m.compressed != m.uncompressed) fail("stored member with differing sizes");
         out = raw;
     } else if (m.method == 8) {
-        buffer = inflate_raw(raw, m.uncompressed, fail);
+        buffer = inflate_raw(raw, m.uncompressed, fail, check_head);
         out = buffer;
     } else {
         fail("compression method " + std::to_string(m.method) +
@@ -330,13 +350,16 @@ ZipReader::ZipReader(std::span<const std::uint8_t> bytes, std::string context) :
 }
 ZipReader::~ZipReader() = default;
 
+std::uint64_t ZipReader::size(std::size_t index) const { return impl_->members.at(index).uncompressed; }
+
 bool ZipReader::has(const std::string& name) const {
     return std::find(names_.begin(), names_.end(), name) != names_.end();
 }
 
-std::span<const std::uint8_t> ZipReader::read(std::size_t index, std::vector<std::uint8_t>& buffer) const {
+std::span<const std::uint8_t> ZipReader::read(std::size_t index, std::vector<std::uint8_t>& buffer,
+                                              const ZipHeadCheck& check_head) const {
     const Reader r(impl_->bytes, impl_->context);
-    return member_bytes(r, impl_->members.at(index), buffer);
+    return member_bytes(r, impl_->members.at(index), buffer, check_head);
 }
 
 std::span<const std::uint8_t> ZipReader::read(const std::string& name, std::vector<std::uint8_t>& buffer) const {

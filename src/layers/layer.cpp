@@ -121,6 +121,17 @@ void Layer::inherit_generator(random::Generator gen) {
     if (!explicit_seed_) rng_ = gen;
 }
 
+std::optional<random::GeneratorState> Layer::random_state() const {
+    if (!rng_) return std::nullopt;
+    return rng_->state();
+}
+
+void Layer::set_random_state(const random::GeneratorState& state) {
+    random::Generator g;
+    g.set_state(state);  // validates before anything changes
+    rng_ = g;
+}
+
 random::Generator& Layer::generator() {
     if (!rng_) rng_ = random::default_generator().split();
     return *rng_;

@@ -187,6 +187,33 @@ void Sequential::set_seed(std::uint64_t seed) {
     for (const auto& l : layers_) l->inherit_generator(rng_.split());
 }
 
+callbacks::ModelHandle::RandomState Sequential::random_state() const {
+    RandomState out{{"model", rng_.state()}};
+    for (const auto& l : layers_)
+        if (auto st = l->random_state()) out.emplace_back(l->name(), *st);
+    return out;
+}
+
+void Sequential::set_random_state(const RandomState& state) {
+    const RandomState mine = random_state();
+    auto names = [](const RandomState& s) {
+        std::string n;
+        for (const auto& [k, v] : s) n += (n.empty() ? "" : ", ") + k;
+        return n;
+    };
+    // Matched by position, not by name: automatic layer names ("dense_4")
+    // depend on what else the process built, and a backup must still fit.
+    if (mine.size() != state.size() || state.empty() || state[0].first != "model")
+        throw ValueError("Sequential '" + name_ + "'.set_random_state: the state is for streams [" + names(state) +
+                         "] but this model has [" + names(mine) + "]");
+    random::Generator check;
+    for (const auto& [k, st] : state) check.set_state(st);  // all valid before any changes
+    rng_.set_state(state[0].second);
+    std::size_t i = 1;
+    for (const auto& l : layers_)
+        if (l->random_state()) l->set_random_state(state[i++].second);
+}
+
 namespace {
 
 // "407,050"

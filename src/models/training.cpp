@@ -115,7 +115,12 @@ double Evaluation::only_metric() const {
 
 namespace {
 
-std::int64_t steps_for(std::int64_t samples, std::int64_t batch_size) { return (samples + batch_size - 1) / batch_size; }
+// ceil(samples / batch_size) without forming samples + batch_size - 1, which
+// overflows for a batch_size near INT64_MAX (fit then ran no batch at all).
+// A batch_size above the sample count is one batch of every sample, as Keras.
+std::int64_t steps_for(std::int64_t samples, std::int64_t batch_size) {
+    return samples <= 0 ? 0 : 1 + (samples - 1) / batch_size;
+}
 
 void check_batch_size(const char* who, std::int64_t batch_size) {
     if (batch_size <= 0)
@@ -166,9 +171,17 @@ callbacks::History Sequential::fit(const Tensor& x, const Tensor& y, FitOptions 
                                 callbacks::Params{o.verbose, o.epochs, steps});
     detail::BatchGatherer gx(train.x, bs), gy(train.y, bs);
     stop_training = false;
+    resume_epoch.reset();
     cbs.on_train_begin({});
+    // A callback (BackupAndRestore) may have restored an interrupted run:
+    // start at its epoch, as Keras's model._initial_epoch.
+    const int first_epoch = resume_epoch.value_or(o.initial_epoch);
+    resume_epoch.reset();
+    if (first_epoch < 0)
+        throw ValueError("fit: a callback asked to resume at epoch " + std::to_string(first_epoch) +
+                         ", which is negative");
     callbacks::Logs epoch_logs;
-    for (int epoch = o.initial_epoch; epoch < o.epochs && !stop_training; ++epoch) {
+    for (int epoch = first_epoch; epoch < o.epochs && !stop_training; ++epoch) {
         reset_metrics();
         cbs.on_epoch_begin(epoch, {});
         const Tensor order = o.shuffle ? random::permutation(n, rng_) : Tensor();

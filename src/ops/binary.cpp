@@ -59,7 +59,7 @@ Tensor zip(const char* op, const Tensor& a, const Tensor& b, DType compute, F f)
 DType arith_dtype(const Tensor& a, const Tensor& b) { return promote_types(a.dtype(), b.dtype()); }
 
 Tensor add_kernel(const Tensor& a, const Tensor& b) {
-    return zip<false>("add", a, b, arith_dtype(a, b), [](auto x, auto y) { return x + y; });
+    return zip<false>("add", a, b, arith_dtype(a, b), [](auto x, auto y) { return detail::wrap_add(x, y); });
 }
 void check_subtract(const Tensor& a, const Tensor& b) {
     if (a.dtype() == bool_ && b.dtype() == bool_)
@@ -67,10 +67,10 @@ void check_subtract(const Tensor& a, const Tensor& b) {
 }
 Tensor subtract_kernel(const Tensor& a, const Tensor& b) {
     check_subtract(a, b);
-    return zip<false>("subtract", a, b, arith_dtype(a, b), [](auto x, auto y) { return x - y; });
+    return zip<false>("subtract", a, b, arith_dtype(a, b), [](auto x, auto y) { return detail::wrap_sub(x, y); });
 }
 Tensor multiply_kernel(const Tensor& a, const Tensor& b) {
-    return zip<false>("multiply", a, b, arith_dtype(a, b), [](auto x, auto y) { return x * y; });
+    return zip<false>("multiply", a, b, arith_dtype(a, b), [](auto x, auto y) { return detail::wrap_mul(x, y); });
 }
 // True division is floating point: integer operands divide in float64.
 DType divide_dtype(const Tensor& a, const Tensor& b) {
@@ -146,10 +146,49 @@ Tensor minimum(const Tensor& a, const Tensor& b) {
     return out;
 }
 
+}  // namespace ops
+
+namespace {
+
+// x^y for a non-negative integer y by squaring, wrapping as NumPy's integer
+// power does (int32 3^40 == 689956897), exact where it fits.
+template <typename T>
+T integer_power(T x, T y) {
+    using U = detail::wrap_twin<T>;
+    U result = 1, base = static_cast<U>(x);
+    for (U e = static_cast<U>(y); e != 0; e >>= 1) {
+        if (e & 1) result = static_cast<U>(result * base);
+        base = static_cast<U>(base * base);
+    }
+    return static_cast<T>(result);
+}
+
+// NumPy refuses a negative integer exponent (the result would not be an
+// integer). Checked before the kernel: an exception must not leave a thread team.
+void check_integer_exponent(const Tensor& a, const Tensor& b, DType compute) {
+    detail::require_defined(a, "power");
+    detail::require_defined(b, "power");
+    if (compute == bool_)
+        throw DTypeError("power: two bool tensors have no power in nabla (NumPy gives int8, which nabla does not "
+                         "have); cast one first, e.g. power(x.astype(int32), y)");
+    if (!is_integral(compute) || !(b.dtype() == int32 || b.dtype() == int64) || b.size() == 0) return;
+    if (min(b).item<std::int64_t>() < 0)
+        throw ValueError("power: Integers to negative integer powers are not allowed (an exponent of " +
+                         to_string(b.shape()) + " " + std::string(name(b.dtype())) + " is " +
+                         std::to_string(min(b).item<std::int64_t>()) +
+                         "); use a float base, e.g. power(x.astype(float64), y)");
+}
+
+}  // namespace
+
+inline namespace ops {
+
 Tensor power(const Tensor& a, const Tensor& b) {
-    Tensor out = zip<false>("power", a, b, arith_dtype(a, b), [](auto x, auto y) {
+    const DType compute = arith_dtype(a, b);
+    check_integer_exponent(a, b, compute);
+    Tensor out = zip<false>("power", a, b, compute, [](auto x, auto y) {
         using T = decltype(x);
-        if constexpr (std::is_same_v<T, bool>) return static_cast<bool>(x || !y);
+        if constexpr (std::is_integral_v<T>) return integer_power(x, y);  // bool refused above
         else return static_cast<T>(std::pow(static_cast<double>(x), static_cast<double>(y)));
     });
     if (detail::should_record(out))
@@ -204,14 +243,6 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
     return out;
 }
 
-Tensor scalar_like(const Tensor& like, double value, bool is_integer) {
-    detail::require_defined(like, "scalar operand");
-    DType dt = like.dtype();
-    if (is_integer && dt == bool_) dt = int64;
-    if (!is_integer && !is_floating(dt)) dt = float64;
-    return Tensor::scalar(value, dt);
-}
-
 namespace {
 // a op= b, not recorded. As NumPy, the result is written straight into a's
 // storage (no temporary of a's size) when it is computed in a's dtype and b
@@ -235,14 +266,14 @@ Tensor& compound(Tensor& a, const Tensor& b, DType compute, const char* op, F f)
 }  // namespace
 
 Tensor& operator+=(Tensor& a, const Tensor& b) {
-    return compound(a, b, arith_dtype(a, b), "add (+=)", [](auto x, auto y) { return x + y; });
+    return compound(a, b, arith_dtype(a, b), "add (+=)", [](auto x, auto y) { return detail::wrap_add(x, y); });
 }
 Tensor& operator-=(Tensor& a, const Tensor& b) {
     check_subtract(a, b);
-    return compound(a, b, arith_dtype(a, b), "subtract (-=)", [](auto x, auto y) { return x - y; });
+    return compound(a, b, arith_dtype(a, b), "subtract (-=)", [](auto x, auto y) { return detail::wrap_sub(x, y); });
 }
 Tensor& operator*=(Tensor& a, const Tensor& b) {
-    return compound(a, b, arith_dtype(a, b), "multiply (*=)", [](auto x, auto y) { return x * y; });
+    return compound(a, b, arith_dtype(a, b), "multiply (*=)", [](auto x, auto y) { return detail::wrap_mul(x, y); });
 }
 Tensor& operator/=(Tensor& a, const Tensor& b) {
     return compound(a, b, divide_dtype(a, b), "divide (/=)", [](auto x, auto y) { return x / y; });

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/parallel.hpp"
+#include "kernels.hpp"
 #include "nabla/core/error.hpp"
 
 namespace nabla::detail {
@@ -50,12 +51,13 @@ void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64
             T* c = C + i * ldc;
             for (std::int64_t j = 0; j < N; ++j) c[j] = beta == T(0) ? T(0) : static_cast<T>(beta * c[j]);
             for (std::int64_t k = 0; k < K; ++k) {  // i-k-j order: the inner loop streams rows of B
-                const T aik = static_cast<T>(alpha * a(i, k));
+                // Integer products wrap as NumPy's do (wrap_*: no signed-overflow UB).
+                const T aik = wrap_mul(alpha, a(i, k));
                 if (!trans_b) {
                     const T* brow = B + k * ldb;
-                    for (std::int64_t j = 0; j < N; ++j) c[j] = static_cast<T>(c[j] + aik * brow[j]);
+                    for (std::int64_t j = 0; j < N; ++j) c[j] = wrap_add(c[j], wrap_mul(aik, brow[j]));
                 } else {
-                    for (std::int64_t j = 0; j < N; ++j) c[j] = static_cast<T>(c[j] + aik * b(k, j));
+                    for (std::int64_t j = 0; j < N; ++j) c[j] = wrap_add(c[j], wrap_mul(aik, b(k, j)));
                 }
             }
         }

@@ -27,7 +27,9 @@ Tensor concatenate(const std::vector<Tensor>& xs, int axis) {
             throw ShapeError("concatenate: all input dimensions except for the concatenation axis " + std::to_string(a) +
                              " must match exactly, but tensor 0 has shape " + to_string(first.shape()) + " and tensor " +
                              std::to_string(i) + " has shape " + to_string(x.shape()));
-        shape[a] += x.shape(a);
+        if (__builtin_add_overflow(shape[a], x.shape(a), &shape[a]))
+            throw ValueError("concatenate: array is too big; the joined axis " + std::to_string(a) +
+                             " would exceed a signed 64-bit length");
         dt = promote_types(dt, x.dtype());
     }
     Tensor out = Tensor::uninitialized(shape, dt);

@@ -10,6 +10,7 @@
 #include <array>
 #include <cstdint>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 
 #include "core/parallel.hpp"
@@ -17,6 +18,36 @@
 #include "core/tensor_impl.hpp"
 
 namespace nabla::detail {
+
+// Integer arithmetic wraps modulo 2^bits, as NumPy's does. Signed C++
+// overflow is undefined (and stops a sanitizer run), so signed types go
+// through their unsigned twin: the same machine instruction, defined.
+template <typename T, bool Signed = std::is_integral_v<T> && std::is_signed_v<T>>
+struct wrap_twin_of {
+    using type = T;
+};
+template <typename T>
+struct wrap_twin_of<T, true> {
+    using type = std::make_unsigned_t<T>;
+};
+template <typename T>
+using wrap_twin = typename wrap_twin_of<T>::type;
+template <typename T>
+constexpr T wrap_add(T x, T y) noexcept {
+    return static_cast<T>(static_cast<wrap_twin<T>>(x) + static_cast<wrap_twin<T>>(y));
+}
+template <typename T>
+constexpr T wrap_sub(T x, T y) noexcept {
+    return static_cast<T>(static_cast<wrap_twin<T>>(x) - static_cast<wrap_twin<T>>(y));
+}
+template <typename T>
+constexpr T wrap_mul(T x, T y) noexcept {
+    return static_cast<T>(static_cast<wrap_twin<T>>(x) * static_cast<wrap_twin<T>>(y));
+}
+template <typename T>
+constexpr T wrap_neg(T x) noexcept {
+    return static_cast<T>(wrap_twin<T>(0) - static_cast<wrap_twin<T>>(x));
+}
 
 template <typename T>
 T* base_ptr(const Tensor& t) {

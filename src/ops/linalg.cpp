@@ -106,17 +106,25 @@ Tensor dot(const Tensor& a_in, const Tensor& b_in) {
     const std::int64_t k = a.shape(-1);
     const Shape a_lead(a.shape().begin(), a.shape().end() - 1);
     if (b.ndim() == 1) {  // (..., k)·(k,) -> (...)
-        if (a.ndim() == 1) return sum(multiply(a, b));
-        return mm(a.reshape({-1, k}), b.reshape({k, 1})).reshape(a_lead);
+        // Floats: a summed product (pairwise, vectorised). Integers and bool
+        // go through the product kernel so the result keeps their dtype and
+        // wraps, as NumPy's dot does (int32·int32 is int32, bool·bool bool);
+        // sum() would accumulate them in int64.
+        if (a.ndim() == 1) {
+            if (is_floating(a.dtype())) return sum(multiply(a, b));
+            return mm(a.reshape({1, k}), b.reshape({k, 1})).reshape({});
+        }
+        return mm(a.reshape({numel(a_lead), k}), b.reshape({k, 1})).reshape(a_lead);
     }
     // (..., k)·(..., k, n): move b's contracted axis first, flatten the rest.
     std::vector<int> perm{db};
     for (int d = 0; d < b.ndim(); ++d)
         if (d != db) perm.push_back(d);
-    Tensor b2 = b.transpose(perm).reshape({k, -1});
+    // Explicit sizes, not -1: a zero-length k (NumPy: a zero matrix) leaves -1 undefined.
     Shape b_rest = b.shape();
     b_rest.erase(b_rest.begin() + db);
-    return mm(a.reshape({-1, k}), b2).reshape(concat_shapes(a_lead, b_rest));
+    Tensor b2 = b.transpose(perm).reshape({k, numel(b_rest)});
+    return mm(a.reshape({numel(a_lead), k}), b2).reshape(concat_shapes(a_lead, b_rest));
 }
 
 Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
@@ -135,7 +143,7 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
     const Shape batch = broadcast_shapes(batch_a, batch_b, "matmul");
     Tensor out;
     if (batch_b.empty()) {  // (..., m, k)·(k, n): one big product
-        out = mm(a2.reshape({-1, k}), b2).reshape(concat_shapes(batch, {m, n}));
+        out = mm(a2.reshape({numel(batch_a) * m, k}), b2).reshape(concat_shapes(batch, {m, n}));
     } else {
         const std::int64_t B = numel(batch);
         Tensor a3 = broadcast_to(a2, concat_shapes(batch, {m, k})).reshape({B, m, k});
@@ -173,7 +181,9 @@ Tensor tensordot(const Tensor& a, const Tensor& b, const std::vector<int>& a_axe
     for (int d = 0; d < b.ndim(); ++d)
         if (!b_sum[d]) b_perm.push_back(d), out_shape.push_back(b.shape(d));
     auto [pa_t, pb_t] = promoted(a.transpose(a_perm), b.transpose(b_perm), "tensordot");
-    return mm(pa_t.reshape({-1, k}), pb_t.reshape({k, -1})).reshape(out_shape);
+    const std::int64_t rows = numel(Shape(pa_t.shape().begin(), pa_t.shape().end() - static_cast<std::ptrdiff_t>(a_axes.size())));
+    const std::int64_t cols = numel(Shape(pb_t.shape().begin() + static_cast<std::ptrdiff_t>(b_axes.size()), pb_t.shape().end()));
+    return mm(pa_t.reshape({rows, k}), pb_t.reshape({k, cols})).reshape(out_shape);
 }
 
 Tensor tensordot(const Tensor& a, const Tensor& b, int axes) {

@@ -55,16 +55,9 @@ enum class Fold { Sum, Max, Min };
 
 template <Fold F, typename A, typename T>
 inline A fold(A acc, T v) {
-    if constexpr (F == Fold::Sum) return acc + static_cast<A>(v);
+    if constexpr (F == Fold::Sum) return detail::wrap_add(acc, static_cast<A>(v));  // integers wrap as NumPy's sum does
     else if constexpr (F == Fold::Max) return (v > acc || v != v) ? static_cast<A>(v) : acc;
     else return (v < acc || v != v) ? static_cast<A>(v) : acc;
-}
-
-template <Fold F, typename A>
-constexpr A identity() {
-    if constexpr (F == Fold::Sum) return A(0);
-    else if constexpr (F == Fold::Max) return std::numeric_limits<A>::lowest();
-    else return std::numeric_limits<A>::max();
 }
 
 // Folds the run src[0], src[s], ... src[(n-1)s] into one value.
@@ -101,12 +94,19 @@ void fold_kernel(const Tensor& x, Tensor& out_keep) {
     const std::array<std::int64_t, 2> base{view.offset(), x.offset()};
     if (rows == 1 && so == 0 && inner >= 2 * detail::kParallelGrain && get_num_threads() > 1) {
         // A full reduction: per-thread partials, folded in thread order.
-        std::vector<A> partial(static_cast<std::size_t>(get_num_threads()), identity<F, A>());
+        // Each partial starts from its chunk's first element, not from an
+        // "identity": lowest() is no identity for a max over -inf (nor max()
+        // for a min over +inf), and the first element keeps NaN too.
+        std::vector<A> partial(static_cast<std::size_t>(get_num_threads()));
+        std::vector<char> used(partial.size(), 0);
         detail::parallel_for(inner, detail::kParallelGrain, [&](std::int64_t b, std::int64_t e) {
             const int t = omp_get_thread_num();
-            partial[t] = fold_run<F>(in + base[1] + b * si, e - b, si, identity<F, A>());
+            const T* p = in + base[1] + b * si;
+            partial[t] = fold_run<F>(p + si, e - b - 1, si, static_cast<A>(p[0]));
+            used[t] = 1;
         });
-        for (A p : partial) o[base[0]] = fold<F>(o[base[0]], p);
+        for (std::size_t t = 0; t < partial.size(); ++t)
+            if (used[t]) o[base[0]] = fold<F>(o[base[0]], partial[t]);
         return;
     }
     bool rows_independent = true;  // every row writes distinct outputs

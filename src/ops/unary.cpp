@@ -42,7 +42,7 @@ inline namespace ops {
 Tensor negative(const Tensor& x) {
     detail::require_defined(x, "negative");
     if (x.dtype() == bool_) throw DTypeError("negative: not supported for bool tensors; use logical_not");
-    Tensor out = map1("negative", x, x.dtype(), [](auto v) { return -v; });
+    Tensor out = map1("negative", x, x.dtype(), [](auto v) { return detail::wrap_neg(v); });
     record_unary("negative", x, out, [](const Tensor& g) { return std::vector<Tensor>{negative(g)}; });
     return out;
 }
@@ -52,7 +52,8 @@ Tensor abs(const Tensor& x) {
     Tensor out = map1("abs", x, x.dtype(), [](auto v) {
         using T = decltype(v);
         if constexpr (std::is_unsigned_v<T>) return v;
-        else return static_cast<T>(v < 0 ? -v : v);
+        else if constexpr (std::is_floating_point_v<T>) return std::fabs(v);  // abs(-0.0) is +0.0, as NumPy
+        else return v < 0 ? detail::wrap_neg(v) : v;  // abs(INT_MIN) wraps to INT_MIN, as NumPy
     });
     record_unary("abs", x, out, [x](const Tensor& g) { return std::vector<Tensor>{multiply(g, sign(x))}; });
     return out;
@@ -60,6 +61,9 @@ Tensor abs(const Tensor& x) {
 
 Tensor sign(const Tensor& x) {
     detail::require_defined(x, "sign");
+    if (x.dtype() == bool_)  // NumPy has no bool loop for sign
+        throw DTypeError("sign: not supported for bool tensors (NumPy has no bool sign either); cast first, "
+                         "e.g. sign(x.astype(int32))");
     return map1("sign", x, x.dtype(), [](auto v) {
         using T = decltype(v);
         if constexpr (std::is_same_v<T, bool>) return v;
@@ -90,6 +94,9 @@ Tensor sqrt(const Tensor& x) {
 
 Tensor square(const Tensor& x) {
     detail::require_defined(x, "square");
+    if (x.dtype() == bool_)  // NumPy squares bool in int8, a dtype nabla does not have
+        throw DTypeError("square: a bool tensor has no square in nabla (NumPy gives int8, which nabla does not "
+                         "have); cast first, e.g. square(x.astype(int32)), or use x itself (x*x == x for bool)");
     Tensor out = map1("square", x, x.dtype(), [](auto v) { return v * v; });
     record_unary("square", x, out, [x](const Tensor& g) {
         return std::vector<Tensor>{multiply(g, multiply(x, as_operand(x, 2)))};

@@ -127,7 +127,7 @@ void Group::check_link(const std::string& name) const {
     H5L_info_t info;
     if (H5Lget_info(id_.get(), name.c_str(), &info, H5P_DEFAULT) < 0) fail("cannot read the link '" + child_path(name) + "'");
     if (info.type != H5L_TYPE_HARD)
-        fail("'" + child_path(name) + "' is a " + (info.type == H5L_TYPE_SOFT ? "soft" : "external") +
+        fail("'" + child_path(name) + "' is a" + (info.type == H5L_TYPE_SOFT ? " soft" : "n external") +
              " link; links are refused in model files (as Keras refuses them)");
 }
 
@@ -177,6 +177,7 @@ std::vector<std::string> Group::children() const {
     struct Out {
         std::vector<std::string> names;
         bool link = false;
+        bool soft = false;
         std::string bad;
     } out;
     const herr_t rc = H5Literate(
@@ -185,6 +186,7 @@ std::vector<std::string> Group::children() const {
             auto* o = static_cast<Out*>(data);
             if (info->type != H5L_TYPE_HARD) {
                 o->link = true;
+                o->soft = info->type == H5L_TYPE_SOFT;
                 o->bad = name;
                 return 1;
             }
@@ -192,7 +194,9 @@ std::vector<std::string> Group::children() const {
             return o->names.size() > 1000000 ? -1 : 0;
         },
         &out);
-    if (out.link) fail("'" + child_path(out.bad) + "' is a soft or external link; links are refused in model files");
+    if (out.link)
+        fail("'" + child_path(out.bad) + "' is a" + (out.soft ? " soft" : "n external") +
+             " link; links are refused in model files (as Keras refuses them)");
     if (rc < 0) fail("cannot list group '/" + path_ + "'");
     return out.names;
 }

@@ -52,6 +52,14 @@ std::vector<std::string> Logs::keys() const {
 
 // --- History ---
 
+// --- ModelHandle ---
+
+void ModelHandle::set_random_state(const RandomState& state) {
+    if (!state.empty())
+        throw ValueError("set_random_state: this model has no random streams, but the state names " +
+                         std::to_string(state.size()) + " (first: '" + state.front().first + "')");
+}
+
 void History::on_train_begin(const Logs&) { epoch.clear(); }
 
 void History::on_epoch_end(int e, const Logs& logs) {
@@ -255,6 +263,13 @@ CSVLogger::CSVLogger(std::filesystem::path filename, char separator, bool append
 void CSVLogger::on_train_begin(const Logs&) {
     content_.clear();
     write_header_ = true;
+    stream_.reset();
+    if (io::writes_in_place(filename_)) {
+        // Rewriting the whole file each epoch would send a pipe every row again.
+        stream_ = std::make_shared<io::InPlaceWriter>(filename_);
+        header_written_ = false;
+        return;
+    }
     if (append_ && std::filesystem::exists(filename_)) {
         const std::vector<std::uint8_t> bytes = io::read_file(filename_);
         content_.assign(bytes.begin(), bytes.end());
@@ -290,12 +305,16 @@ void CSVLogger::on_epoch_end(int epoch, const Logs& logs) {
         text += separator_ + (v ? python_float_repr(*v) : std::string("NA"));
     }
     text += "\r\n";
+    if (stream_) return stream_->write(text);
     // The whole file is replaced atomically: a reader never sees half a row.
     io::atomic_write(filename_, [&](std::ostream& os) { os << content_ << text; });
     content_ += text;
 }
 
-void CSVLogger::on_train_end(const Logs&) { header_written_ = false; }
+void CSVLogger::on_train_end(const Logs&) {
+    header_written_ = false;
+    stream_.reset();
+}
 
 // --- LambdaCallback ---
 

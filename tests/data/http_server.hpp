@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -34,6 +35,11 @@ public:
         std::optional<std::size_t> content_length;
         // Send half the body, then wait this long before closing.
         int stall_ms = 0;
+        // No Content-Length header (the body ends when the connection closes).
+        bool omit_length = false;
+        // A drip: drip_bytes every drip_ms milliseconds instead of all at once.
+        std::size_t drip_bytes = 0;
+        int drip_ms = 0;
     };
 
     HttpServer() {
@@ -122,12 +128,22 @@ private:
         return head;
     }
 
-    static void send_all(int client, const char* data, std::size_t n) {
+    // False when the client went away.
+    static bool send_all(int client, const char* data, std::size_t n) {
         while (n > 0) {
             ssize_t k = ::send(client, data, n, MSG_NOSIGNAL);
-            if (k <= 0) return;
+            if (k <= 0) return false;
             data += k;
             n -= static_cast<std::size_t>(k);
+        }
+        return true;
+    }
+
+    void drip(int client, const Response& r) {
+        for (std::size_t at = 0; running_ && at < r.body.size(); at += r.drip_bytes) {
+            if (!send_all(client, r.body.data() + at, std::min(r.drip_bytes, r.body.size() - at)))
+                return;
+            std::this_thread::sleep_for(std::chrono::milliseconds(r.drip_ms));
         }
     }
 
@@ -143,10 +159,14 @@ private:
             if (auto it = routes_.find(path); it != routes_.end()) r = it->second;
         }
         std::string reply = "HTTP/1.0 " + std::to_string(r.status) +
-                            (r.status < 400 ? " OK" : " Error") + "\r\nContent-Length: " +
-                            std::to_string(r.content_length.value_or(r.body.size())) +
-                            "\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n";
-        send_all(client, reply.data(), reply.size());
+                            (r.status < 400 ? " OK" : " Error") + "\r\n" +
+                            (r.omit_length ? std::string()
+                                           : "Content-Length: " +
+                                                 std::to_string(r.content_length.value_or(r.body.size())) +
+                                                 "\r\n") +
+                            "Content-Type: application/octet-stream\r\nConnection: close\r\n\r\n";
+        if (!send_all(client, reply.data(), reply.size())) return;
+        if (r.drip_bytes > 0) return drip(client, r);
         std::size_t first = r.stall_ms > 0 ? r.body.size() / 2 : r.body.size();
         send_all(client, r.body.data(), first);
         auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(r.stall_ms);

@@ -92,16 +92,42 @@ TEST_F(Datasets, UncompressedFilesAreAccepted) {
 
 TEST_F(Datasets, LoadDataWithoutTrainFilesExplainsWhatToDo) {
     std::string mirror = std::getenv("NABLA_DATASETS_MIRROR");
-    std::string msg = io_error([&] { mnist::load_data(kMnist); });
+    std::string msg = io_error([&] { mnist::load_data(); });
     for (const std::string& part :
          {std::string("mnist.load_data: the train split of MNIST (train-images-idx3-ubyte.gz, "
                       "train-labels-idx1-ubyte.gz) is not available locally"),
-          std::string("Looked in:\n  " + kMnist.string() + " (the dir argument): neither file"),
           (cache / "mnist").string() + " (the download cache): no such directory",
           mirror + "train-images-idx3-ubyte.gz: Couldn't connect to server",
-          std::string("NABLA_DATA_DIR"), std::string("--data-dir"),
+          std::string("NABLA_DATA_DIR"), std::string("mnist::load_data(dir)"),
           std::string("mnist::load_subset(Subset::test, dir)")})
         EXPECT_NE(msg.find(part), std::string::npos) << "missing: " << part << "\nin:\n" << msg;
+}
+
+// Issue 13 item 23: a named directory is the only place looked in. The train
+// files are in the cache and on a mirror here, yet neither is used.
+TEST_F(Datasets, NamedDirectoryIsTheOnlyPlace) {
+    test::HttpServer server;
+    for (const char* f : {"t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"}) {
+        server.serve(std::string("/") + f, slurp(kMnist / f));
+        fs::create_directories(cache / "mnist");
+        fs::copy(kMnist / f, cache / "mnist");
+    }
+    test::ScopedEnv env("NABLA_DATASETS_MIRROR", server.url());
+    test::ScopedEnv data("NABLA_DATA_DIR", kShared.string());
+    test::TempDir empty;
+    std::string msg = io_error([&] { mnist::load_subset(Subset::test, empty.path()); });
+    for (const std::string& part :
+         {"mnist.load_subset: the test split of MNIST is not in the directory '" + empty.path().string() + "'",
+          std::string("nothing is downloaded"),
+          std::string("Missing there:\n  t10k-images-idx3-ubyte.gz (or t10k-images-idx3-ubyte)\n"
+                      "  t10k-labels-idx1-ubyte.gz (or t10k-labels-idx1-ubyte)"),
+          std::string("https://ossci-datasets.s3.amazonaws.com/mnist/"),
+          std::string("mnist::load_data() without a directory")})
+        EXPECT_NE(msg.find(part), std::string::npos) << "missing: " << part << "\nin:\n" << msg;
+    EXPECT_EQ(server.requests().size(), 0u) << "downloaded although a directory was named";
+    EXPECT_EQ(msg.find("download cache"), std::string::npos) << msg;
+    // The same files load without the directory (from $NABLA_DATA_DIR here).
+    expect_mnist_test_split(mnist::load_subset(Subset::test));
 }
 
 TEST_F(Datasets, DownloadsIntoTheCacheThroughTheMirrorVariable) {
@@ -197,14 +223,97 @@ TEST_F(Datasets, FashionMnistFromTheDebianPackage) {
 }
 
 TEST_F(Datasets, FashionMnistErrorMentionsTheDebianPackage) {
-    test::TempDir empty;
-    // Hide the system directory by asking for a split through an empty dir
-    // only when the package is absent; otherwise the split is found there.
+    test::ScopedEnv no_cache("NABLA_CACHE_DIR", (cache / "empty").string());
     if (fs::exists(kDebianFashion / "t10k-images-idx3-ubyte.gz")) {
-        auto [images, labels] = fashion_mnist::load_subset(Subset::test, empty.path());
-        EXPECT_EQ(images.shape(), (Shape{10000, 28, 28}));  // fell through to /usr/share
+        // Found there without any setting; a named directory does not fall through to it.
+        auto [images, labels] = fashion_mnist::load_subset(Subset::test);
+        EXPECT_EQ(images.shape(), (Shape{10000, 28, 28}));
+        test::TempDir empty;
+        std::string msg = io_error([&] { fashion_mnist::load_subset(Subset::test, empty.path()); });
+        EXPECT_NE(msg.find("is not in the directory '" + empty.path().string() + "'"), std::string::npos) << msg;
         return;
     }
-    std::string msg = io_error([&] { fashion_mnist::load_subset(Subset::test, empty.path()); });
+    std::string msg = io_error([&] { fashion_mnist::load_subset(Subset::test); });
     EXPECT_NE(msg.find("apt-get install dataset-fashion-mnist"), std::string::npos) << msg;
+}
+
+// Issue 13 item 24: the library's error gives the C++ remedy and the URL;
+// its details let the nabla tool say --data-dir instead (tests/apps).
+TEST_F(Datasets, UnavailableDataSaysTheCppRemedyAndTheUrl) {
+    try {
+        mnist::load_data();
+        ADD_FAILURE() << "no DataUnavailable thrown";
+    } catch (const DataUnavailable& e) {
+        const std::string msg = e.what();
+        EXPECT_NE(msg.find("The files can be downloaded from https://ossci-datasets.s3.amazonaws.com/mnist/"),
+                  std::string::npos) << msg;
+        EXPECT_NE(msg.find("mnist::load_data(dir)"), std::string::npos) << msg;
+        EXPECT_EQ(msg.find("--data-dir"), std::string::npos) << "a CLI flag in the library's message:\n" << msg;
+        EXPECT_EQ(e.details().files, (std::vector<std::string>{"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"}));
+        EXPECT_EQ(e.details().url, "https://ossci-datasets.s3.amazonaws.com/mnist/");
+        EXPECT_FALSE(e.details().named_dir);
+    }
+    test::TempDir empty;
+    try {
+        fashion_mnist::load_subset(Subset::test, empty.path());
+        ADD_FAILURE() << "no DataUnavailable thrown";
+    } catch (const DataUnavailable& e) {
+        EXPECT_TRUE(e.details().named_dir);
+        EXPECT_EQ(e.details().name, "fashion-mnist");
+        EXPECT_NE(std::string(e.what()).find("fashion_mnist::load_data() without a directory"), std::string::npos)
+            << e.what();
+    }
+}
+
+// Issue 13 item 7: MNIST and Fashion-MNIST files share names and shapes; they
+// are told apart by SHA-256 (of the .gz as published or as Debian repacked
+// it, else of the decoded data), and a wrong or mixed set is refused.
+TEST_F(Datasets, FilesOfTheOtherDatasetAreRefusedAndNamed) {
+    std::string msg = io_error([&] { fashion_mnist::load_subset(Subset::test, kMnist); });
+    for (const std::string& part :
+         {std::string("fashion_mnist.load_subset: these files are not Fashion-MNIST's test images and labels"),
+          "'" + (kMnist / "t10k-images-idx3-ubyte.gz").string() + "' is MNIST's test images",
+          "'" + (kMnist / "t10k-labels-idx1-ubyte.gz").string() + "' is MNIST's test labels"})
+        EXPECT_NE(msg.find(part), std::string::npos) << "missing: " << part << "\nin:\n" << msg;
+
+    // Uncompressed and recompressed copies are recognised by their decoded data.
+    test::TempDir raw, regz;
+    const Tensor images = io::read_idx(kMnist / "t10k-images-idx3-ubyte.gz");
+    const Tensor labels = io::read_idx(kMnist / "t10k-labels-idx1-ubyte.gz");
+    io::write_idx(raw / "t10k-images-idx3-ubyte", images);
+    io::write_idx(raw / "t10k-labels-idx1-ubyte", labels);
+    msg = io_error([&] { fashion_mnist::load_subset(Subset::test, raw.path()); });
+    EXPECT_NE(msg.find("t10k-images-idx3-ubyte' is MNIST's test images"), std::string::npos) << msg;
+    io::write_idx(regz / "t10k-images-idx3-ubyte.gz", images);
+    io::write_idx(regz / "t10k-labels-idx1-ubyte.gz", labels);
+    ASSERT_NE(slurp(regz / "t10k-images-idx3-ubyte.gz"), slurp(kMnist / "t10k-images-idx3-ubyte.gz"));
+    msg = io_error([&] { fashion_mnist::load_subset(Subset::test, regz.path()); });
+    EXPECT_NE(msg.find("t10k-labels-idx1-ubyte.gz' is MNIST's test labels"), std::string::npos) << msg;
+    expect_mnist_test_split(mnist::load_subset(Subset::test, regz.path()));
+}
+
+TEST_F(Datasets, AMixedDirectoryIsRefusedFileByFile) {
+    if (!fs::exists(kDebianFashion / "train-images-idx3-ubyte.gz"))
+        NABLA_SKIP_OR_FAIL("dataset-fashion-mnist is not installed");
+    test::TempDir dir;
+    // Images of one dataset, labels of the other, in one split.
+    fs::create_symlink(kMnist / "t10k-images-idx3-ubyte.gz", dir / "t10k-images-idx3-ubyte.gz");
+    fs::create_symlink(kDebianFashion / "t10k-labels-idx1-ubyte.gz", dir / "t10k-labels-idx1-ubyte.gz");
+    std::string msg = io_error([&] { mnist::load_subset(Subset::test, dir.path()); });
+    EXPECT_NE(msg.find("t10k-images-idx3-ubyte.gz' is MNIST's test images"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("t10k-labels-idx1-ubyte.gz' is Fashion-MNIST's test labels"), std::string::npos) << msg;
+    // Fashion-MNIST's train split with MNIST's test split: load_data refuses the test files.
+    fs::remove(dir / "t10k-labels-idx1-ubyte.gz");
+    fs::create_symlink(kMnist / "t10k-labels-idx1-ubyte.gz", dir / "t10k-labels-idx1-ubyte.gz");
+    for (const char* f : {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"})
+        fs::create_symlink(kDebianFashion / f, dir / f);
+    msg = io_error([&] { fashion_mnist::load_data(dir.path()); });
+    EXPECT_NE(msg.find("these files are not Fashion-MNIST's test images and labels"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("t10k-images-idx3-ubyte.gz' is MNIST's test images"), std::string::npos) << msg;
+    // A test file in the train slot is named too.
+    msg = io_error([&] { mnist::load_subset(Subset::train, kDebianFashion); });
+    EXPECT_NE(msg.find("train-images-idx3-ubyte.gz' is Fashion-MNIST's train images"), std::string::npos) << msg;
+    // The Debian package itself is recognised as Fashion-MNIST.
+    auto [images, labels] = fashion_mnist::load_subset(Subset::test, kDebianFashion);
+    EXPECT_EQ(images.shape(), (Shape{10000, 28, 28}));
 }

@@ -52,7 +52,7 @@ std::string error_of(F&& f) {
 TEST(SaveImage, BinaryColormapZeroIsWhite) {
     test::TempDir dir;
     Tensor img(std::vector<std::uint8_t>{0, 255, 128, 64, 1, 2}, {2, 3});
-    io::save_image(dir / "a.png", img);
+    io::save_image(dir / "a.png", img, {.scale = 1});
     Tensor back = io::read_png(dir / "a.png");
     EXPECT_EQ(back.shape(), (Shape{2, 3}));
     EXPECT_EQ(back.dtype(), uint8);
@@ -74,7 +74,7 @@ TEST(SaveImage, FloatsInUnitRangeGrayColormapAndScale) {
     EXPECT_EQ(big.at<int>({2, 5}), 127);  // block of pixel (0, 1)
     EXPECT_EQ(big.at<int>({5, 3}), 204);  // block of pixel (1, 1)
     Tensor mask(std::vector<bool>{true, false}, {1, 2});
-    io::save_image(dir / "b.png", mask);
+    io::save_image(dir / "b.png", mask, {.scale = 1});
     EXPECT_EQ(pixels(io::read_png(dir / "b.png")), (std::vector<int>{0, 255}));
 }
 
@@ -82,11 +82,34 @@ TEST(SaveImage, RealDigitMatchesItsPixels) {
     test::TempDir dir;
     Tensor digits = io::read_idx(kMnist / "t10k-images-idx3-ubyte.gz");
     Tensor digit = digits[4];  // a view; the book's train_images[4] is the same idea
-    io::save_image(dir / "d.png", digit);
+    io::save_image(dir / "d.png", digit, {.scale = 1});
     std::vector<int> got = pixels(io::read_png(dir / "d.png"));
     std::vector<int> want = digit.to_vector<int>();
     for (int& v : want) v = 255 - v;
     EXPECT_EQ(got, want);
+}
+
+// Item 21 of issue 13: without a scale, a 28x28 digit was a 28x28-pixel PNG.
+TEST(SaveImage, DefaultScaleIsReadable) {
+    test::TempDir dir;
+    Tensor digit = io::read_idx(kMnist / "t10k-images-idx3-ubyte.gz")[4];
+    io::save_image(dir / "d.png", digit);
+    Tensor big = io::read_png(dir / "d.png");
+    EXPECT_EQ(big.shape(), (Shape{224, 224}));  // 8x, the nabla tool's scale
+    for (int y : {0, 100, 223})
+        for (int x : {0, 57, 223})
+            EXPECT_EQ(big.at<int>({y, x}), 255 - digit.at<int>({y / 8, x / 8})) << y << "," << x;
+    // An integer factor: the longer side reaches 224 (30 px -> 8x = 240).
+    io::save_image(dir / "r.png", zeros({10, 30}, uint8));
+    EXPECT_EQ(io::read_png(dir / "r.png").shape(), (Shape{80, 240}));
+    // At most 64x; big images stay 1:1.
+    io::save_image(dir / "t.png", zeros({1, 2}, uint8));
+    EXPECT_EQ(io::read_png(dir / "t.png").shape(), (Shape{64, 128}));
+    io::save_image(dir / "l.png", zeros({300, 5}, uint8));
+    EXPECT_EQ(io::read_png(dir / "l.png").shape(), (Shape{300, 5}));
+    // An explicit scale is kept.
+    io::save_image(dir / "e.png", digit, {.scale = 2});
+    EXPECT_EQ(io::read_png(dir / "e.png").shape(), (Shape{56, 56}));
 }
 
 TEST(SaveImage, BadInputsAreExplained) {

@@ -3,12 +3,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "fit_fixtures.hpp"
 #include "nabla/training.hpp"
@@ -150,6 +152,30 @@ TEST(FitCallbacks, CSVLoggerWritesOneRowPerEpoch) {
     std::getline(cells, acc, ',');
     std::getline(cells, loss, ',');
     EXPECT_EQ(std::stod(loss), h.history["loss"][0]);
+    std::filesystem::remove(path);
+}
+
+// Issue 13 item 10: a named pipe (or /dev/stdout) gets each row once, from
+// one open; before, each epoch renamed a temporary file over the FIFO.
+TEST(FitCallbacks, CSVLoggerToAFifoSendsEachRowOnce) {
+    const auto path = std::filesystem::temp_directory_path() / tagged("nabla_fit_fifo_", ::getpid(), ".csv");
+    ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+    std::string got;
+    std::thread reader([&] { got = read_file(path); });  // reads to end-of-file
+    auto model = small_model();
+    model.compile("rmsprop", "sparse_categorical_crossentropy", {"accuracy"});
+    auto data = make_blobs(20);
+    auto h = model.fit(data.x, data.labels,
+                       {.epochs = 3, .batch_size = 8, .verbose = 0,
+                        .callbacks = {std::make_shared<callbacks::CSVLogger>(path)}});
+    reader.join();
+    std::string expected = "epoch,accuracy,loss,val_accuracy,val_loss\r\n";
+    for (int e = 0; e < 3; ++e)
+        expected += std::to_string(e) + "," +
+                    callbacks::python_float_repr(h.history["accuracy"][static_cast<std::size_t>(e)]) + "," +
+                    callbacks::python_float_repr(h.history["loss"][static_cast<std::size_t>(e)]) + ",NA,NA\r\n";
+    EXPECT_EQ(got, expected);
+    EXPECT_EQ(std::filesystem::status(path).type(), std::filesystem::file_type::fifo);
     std::filesystem::remove(path);
 }
 

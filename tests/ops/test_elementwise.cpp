@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
 #include "nabla/autodiff.hpp"
 #include "nabla/core/random.hpp"
@@ -176,4 +177,54 @@ TEST(ElementwiseGradients, MatchFiniteDifferences) {
         auto res = check_gradients(f, {r({3, 1, 4}), r({2, 4})});
         EXPECT_LT(res.max_rel_error, 1e-6) << name << ": " << res.report;
     }
+}
+
+// Issue 13 item 6: integer power went through double: a negative exponent
+// gave 0 and overflow INT_MIN. NumPy: ValueError "Integers to negative
+// integer powers are not allowed."; int32 3**40 == 689956897 (wraps);
+// int64 (-3)**41 == 420491770248316829; uint8 2**9 == 0.
+TEST(Elementwise, IntegerPowerIsExactWrapsAndRefusesNegativeExponents) {
+    auto i32 = [](std::int32_t v) { return Tensor(std::vector<std::int32_t>{v}, {1}); };
+    auto i64 = [](std::int64_t v) { return Tensor(std::vector<std::int64_t>{v}, {1}); };
+    EXPECT_EQ(power(i32(3), i32(40)).to_vector<std::int32_t>(), (std::vector<std::int32_t>{689956897}));
+    EXPECT_EQ(power(i32(3), 40).to_vector<std::int32_t>(), (std::vector<std::int32_t>{689956897}));
+    EXPECT_EQ(power(i64(-3), i64(41)).to_vector<std::int64_t>(), (std::vector<std::int64_t>{420491770248316829LL}));
+    EXPECT_EQ(power(i64(3), i64(39)).to_vector<std::int64_t>(), (std::vector<std::int64_t>{4052555153018976267LL}));
+    EXPECT_EQ(power(i64(0), i64(0)).to_vector<std::int64_t>(), (std::vector<std::int64_t>{1}));
+    Tensor u = Tensor(std::vector<std::uint8_t>{2}, {1});
+    EXPECT_EQ(power(u, Tensor(std::vector<std::uint8_t>{9}, {1})).to_vector<int>(), (std::vector<int>{0}));
+    EXPECT_EQ(power(u, 7).to_vector<int>(), (std::vector<int>{128}));
+    for (const Tensor& e : {i64(-1), i32(-1), Tensor(std::vector<std::int64_t>{2, -3, 1}, {3})}) {
+        try {
+            (void)power(i64(2), e);
+            ADD_FAILURE() << "negative exponent accepted";
+        } catch (const ValueError& err) {
+            EXPECT_NE(std::string(err.what()).find("Integers to negative integer powers are not allowed"),
+                      std::string::npos) << err.what();
+        }
+    }
+    EXPECT_THROW(power(i64(1), -1), ValueError);  // NumPy refuses 1**-1 too
+    EXPECT_FLOAT_EQ(power(Tensor{2}, -1).item<float>(), 0.5f);  // floats unchanged
+    EXPECT_EQ(power(i64(2), Tensor{-1.0}).dtype(), float64);    // a float exponent: float result
+}
+
+// Issue 13 item 26: abs(-0.0) was -0.0; sign(bool) was accepted and
+// square(bool) stayed bool. NumPy: abs(-0.0) is +0.0; sign has no bool loop
+// (UFuncTypeError); square and power of bools give int8, which nabla lacks,
+// so both are DTypeError naming the cast to make.
+TEST(Elementwise, AbsSignAndSquareEdgesFollowNumPy) {
+    EXPECT_FALSE(std::signbit(abs(Tensor{-0.0}).item<float>()));
+    EXPECT_FALSE(std::signbit(abs(Tensor({-0.0}, float64)).item<double>()));
+    EXPECT_EQ(abs(Tensor{-2, 3}).to_vector<float>(), (std::vector<float>{2, 3}));
+    const std::int64_t lo = std::numeric_limits<std::int64_t>::min();
+    Tensor m(std::vector<std::int64_t>{lo, -5}, {2});
+    EXPECT_EQ(abs(m).to_vector<std::int64_t>(), (std::vector<std::int64_t>{lo, 5}));  // NumPy wraps abs(INT64_MIN)
+    EXPECT_EQ(negative(m).to_vector<std::int64_t>(), (std::vector<std::int64_t>{lo, 5}));
+    Tensor b(std::vector<bool>{true, false}, {2});
+    EXPECT_THROW(sign(b), DTypeError);
+    EXPECT_THROW(square(b), DTypeError);
+    EXPECT_THROW(power(b, b), DTypeError);
+    EXPECT_EQ(square(b.astype(int32)).to_vector<int>(), (std::vector<int>{1, 0}));
+    EXPECT_EQ(power(b, 2).dtype(), int64);  // NumPy 2: a weak int beside bool is int64
+    EXPECT_EQ(sign(Tensor{-2, 0, 3}).to_vector<float>(), (std::vector<float>{-1, 0, 1}));
 }

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "nabla/autodiff.hpp"
 #include "nabla/core/random.hpp"
 #include "nabla/core/threading.hpp"
@@ -132,4 +134,51 @@ TEST(LinalgGradients, SecondOrderThroughMatmul) {
         },
         {random::uniform({3, 2}, -1, 1, gen, float64)});
     EXPECT_LT(res.max_rel_error, 1e-6) << res.report;
+}
+
+// Issue 13 item 5: a 1-D·1-D integer/bool dot was sum(multiply): int64 and no
+// wraparound. NumPy: int32 [2^31-1, 2]·[2, 1] == int32 0; bool·bool is bool.
+TEST(Linalg, IntegerAndBoolVectorDotKeepsTheDtypeAndWraps) {
+    Tensor a(std::vector<std::int32_t>{2147483647, 2}, {2}), b(std::vector<std::int32_t>{2, 1}, {2});
+    Tensor d = dot(a, b);
+    EXPECT_EQ(d.dtype(), int32);
+    EXPECT_EQ(d.ndim(), 0);
+    EXPECT_EQ(d.item<std::int32_t>(), 0);
+    Tensor t(std::vector<bool>{true, true}, {2}), f(std::vector<bool>{false, true}, {2});
+    EXPECT_EQ(dot(t, t).dtype(), bool_);
+    EXPECT_TRUE(dot(t, t).item<bool>());
+    EXPECT_FALSE(dot(t, Tensor(std::vector<bool>{false, false}, {2})).item<bool>());
+    EXPECT_TRUE(dot(t, f).item<bool>());
+    Tensor u(std::vector<std::uint8_t>{200, 100}, {2}), v(std::vector<std::uint8_t>{2, 1}, {2});
+    EXPECT_EQ(dot(u, v).dtype(), uint8);
+    EXPECT_EQ(dot(u, v).item<int>(), 244);  // 500 mod 256
+    const std::int64_t big = std::numeric_limits<std::int64_t>::max();
+    Tensor w(std::vector<std::int64_t>{big, 1}, {2}), z(std::vector<std::int64_t>{2, 1}, {2});
+    EXPECT_EQ(dot(w, z).item<std::int64_t>(), -1);  // NumPy: 2*INT64_MAX + 1 wraps to -1
+    // Matrix products of integers wrap the same way (int32, as NumPy).
+    Tensor m = matmul(a.reshape({1, 2}), b.reshape({2, 1}));
+    EXPECT_EQ(m.dtype(), int32);
+    EXPECT_EQ(m.to_vector<std::int32_t>(), (std::vector<std::int32_t>{0}));
+    EXPECT_EQ(dot(Tensor{1.5, 2}, Tensor{2, 1}).item<float>(), 5);  // floats unchanged
+}
+
+// Issue 13 item 26: a zero-length contracted axis threw (reshape of -1 over
+// 0). NumPy: dot(zeros((2,0)), zeros((0,3))) is a (2, 3) zero matrix.
+TEST(Linalg, ZeroLengthContractedAxisGivesZeros) {
+    auto expect_zeros = [](const Tensor& t, const Shape& shape, DType dt) {
+        EXPECT_EQ(t.shape(), shape);
+        EXPECT_EQ(t.dtype(), dt);
+        for (double v : t.to_vector<double>()) EXPECT_EQ(v, 0);
+    };
+    expect_zeros(dot(zeros({2, 0}), zeros({0, 3})), {2, 3}, float32);
+    expect_zeros(matmul(zeros({2, 0}), zeros({0, 3})), {2, 3}, float32);
+    expect_zeros(tensordot(zeros({2, 0}), zeros({0, 3}), 1), {2, 3}, float32);
+    expect_zeros(tensordot(zeros({2, 0, 3}), zeros({0, 3, 4}), 2), {2, 4}, float32);
+    expect_zeros(dot(zeros({0}), zeros({0})), {}, float32);
+    expect_zeros(dot(zeros({2, 0}, int32), zeros({0}, int32)), {2}, int32);
+    expect_zeros(dot(zeros({0}, int64), zeros({0}, int64)), {}, int64);
+    expect_zeros(dot(zeros({2, 2, 0}), zeros({3, 0, 4})), {2, 2, 3, 4}, float32);
+    expect_zeros(matmul(zeros({0}), zeros({0})), {}, float32);
+    expect_zeros(matmul(zeros({5, 2, 0}, float64), zeros({5, 0, 3}, float64)), {5, 2, 3}, float64);
+    expect_zeros(matmul(zeros({5, 2, 0}), zeros({0, 3})), {5, 2, 3}, float32);
 }

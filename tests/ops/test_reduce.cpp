@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
 #include "nabla/autodiff.hpp"
 #include "nabla/core/random.hpp"
@@ -102,4 +103,45 @@ TEST(ReduceGradients, MaxTiesSplitTheGradient) {
     GradientTape tape;
     Tensor g = tape.gradient(max(x.value()), x);
     EXPECT_EQ(g.to_vector<float>(), (std::vector<float>{0, 0.5, 0.5}));
+}
+
+// Issue 13 item 2: each thread's partial of a full max/min started at
+// lowest()/max(), so max over -inf gave -FLT_MAX with 2 threads.
+TEST(Reduce, ParallelMaxMinOfInfinitiesAndNaNMatchTheSerialPath) {
+    const float inf = std::numeric_limits<float>::infinity();
+    for (int threads : {1, 2}) {
+        set_num_threads(threads);
+        EXPECT_EQ(max(full({70000}, -inf)).item<float>(), -inf) << threads << " threads";
+        EXPECT_EQ(min(full({70000}, inf)).item<float>(), inf) << threads << " threads";
+        EXPECT_EQ(max(full({70000}, -inf, float64)).item<double>(), -std::numeric_limits<double>::infinity());
+        Tensor x = full({70000}, -inf);
+        x[69999].fill(std::nan(""));  // NaN in the last thread's chunk propagates (NumPy)
+        EXPECT_TRUE(std::isnan(max(x).item<float>())) << threads << " threads";
+        EXPECT_TRUE(std::isnan(min(x).item<float>())) << threads << " threads";
+        EXPECT_EQ(argmax(x).item<int>(), 69999);
+        EXPECT_EQ(argmin(x).item<int>(), 69999);
+        x[69999].fill(-inf);
+        x[40000].fill(3);
+        EXPECT_EQ(max(x).item<float>(), 3);
+        EXPECT_EQ(argmax(x).item<int>(), 40000);
+        EXPECT_EQ(argmin(x).item<int>(), 0);
+        EXPECT_EQ(max(full({70000}, 7, int64)).item<std::int64_t>(), 7);
+        EXPECT_EQ(sum(ones({70000}, int32)).item<std::int64_t>(), 70000);
+    }
+    set_num_threads(2);
+}
+
+// Integer sums wrap as NumPy's do (np.sum([INT64_MAX, 1]) == INT64_MIN),
+// with defined (unsigned) arithmetic on every thread count.
+TEST(Reduce, IntegerSumsWrapLikeNumPy) {
+    const std::int64_t hi = std::numeric_limits<std::int64_t>::max();
+    Tensor x(std::vector<std::int64_t>{hi, 1}, {2});
+    EXPECT_EQ(sum(x).item<std::int64_t>(), std::numeric_limits<std::int64_t>::min());
+    std::vector<std::int64_t> many(70000, hi);
+    for (int threads : {1, 2}) {
+        set_num_threads(threads);
+        // 70000 * INT64_MAX mod 2^64 == -70000 mod 2^64 (NumPy gives the same)
+        EXPECT_EQ(sum(Tensor(many, {70000})).item<std::int64_t>(), -70000) << threads << " threads";
+    }
+    set_num_threads(2);
 }

@@ -98,7 +98,7 @@ TEST(SavingKeras, EveryOptimizerLossAndMetricRoundTrips) {
             m.train_on_batch(x, c.y);
             r.train_on_batch(x, c.y);
             expect_same_weights(r, m);
-            EXPECT_EQ(r.evaluate(x, c.y).values(), m.evaluate(x, c.y).values());
+            EXPECT_EQ(r.evaluate(x, c.y, {.verbose = 0}).values(), m.evaluate(x, c.y, {.verbose = 0}).values());
         }
     }
 }
@@ -177,6 +177,22 @@ TEST(SavingKeras, RefusesOtherExtensions) {
     EXPECT_THROW(m.save((dir / "m.h5").string()), ValueError);
     EXPECT_THROW(models::load_model((dir / "m.zip").string()), ValueError);
     EXPECT_EQ(dir.count(), 0);
+}
+
+TEST(SavingKeras, Float64DenseRoundTrips) {
+    test::TempDir dir;
+    models::Sequential m({layers::Dense(3, "relu", {.input_shape = {4}, .dtype = float64}),
+                          layers::Dense(3, "softmax", {.dtype = float64})});
+    m.compile("adam", "sparse_categorical_crossentropy");
+    const auto data = make_blobs(8);
+    m.train_on_batch(data.x.astype(float64), data.labels);
+    const std::string path = (dir / "m.keras").string();
+    m.save(path);
+    models::Sequential r = models::load_model(path);
+    EXPECT_EQ(r.get_weights()[0].dtype(), float64);
+    EXPECT_EQ(nlohmann::json::parse(r.to_json())["config"]["layers"][1]["config"]["dtype"]["config"]["name"], "float64");
+    expect_same_weights(r, m);
+    EXPECT_EQ(r.optimizer()->iterations(), 1);
 }
 
 TEST(SavingKeras, LoadWeightsAcceptsAKerasFile) {

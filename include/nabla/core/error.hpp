@@ -29,6 +29,11 @@ struct ValueError : Error {
 struct MemoryError : Error {
     using Error::Error;
 };
+// A number that does not fit the dtype it must take (NumPy's OverflowError:
+// uint8_tensor + 300).
+struct OverflowError : Error {
+    using Error::Error;
+};
 // Files, downloads, corrupt data.
 struct IOError : Error {
     using Error::Error;

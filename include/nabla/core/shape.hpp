@@ -1,5 +1,6 @@
 #pragma once
 // Shapes and strides: plain vectors of int64, printed the NumPy way.
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -13,6 +14,13 @@ using Strides = std::vector<std::int64_t>;  // in elements, may be negative
 std::string to_string(const Shape& shape);
 // Product of the sizes (1 for a scalar).
 std::int64_t numel(const Shape& shape) noexcept;
+// The element count of a shape about to be created, checked as NumPy does:
+// a negative size throws ValueError, and so does a shape whose nonzero sizes
+// times `itemsize` overflow a signed 64-bit byte count (even when another
+// size is 0): "<op>: array is too big; ...". Every path that makes a shape
+// (creation, reshape, broadcasting, from_storage) goes through this, so
+// numel() of an existing tensor's shape never overflows.
+std::int64_t checked_numel(const Shape& shape, const char* op, std::size_t itemsize = 1);
 // Row-major (C order) strides in elements.
 Strides contiguous_strides(const Shape& shape);
 // Normalises a possibly negative axis for a tensor of rank ndim; throws

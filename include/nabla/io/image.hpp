@@ -12,6 +12,7 @@
 // a ValueError saying so, rather than a silently black or white picture.
 // Files are written atomically: a reader never sees half a PNG.
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "nabla/core/tensor.hpp"
@@ -23,9 +24,16 @@ enum class Colormap {
     gray,    // cm.gray: 0 -> black, 255 -> white
 };
 
+// The longer side an image gets when no scale is given: 28x28 digits are
+// drawn 8x (224x224), as the nabla tool does; big images stay 1:1.
+inline constexpr int kReadableImageSide = 224;
+
 struct ImageOptions {
     Colormap cmap = Colormap::binary;
-    int scale = 1;  // each pixel becomes a scale x scale block (28x28 digits are tiny)
+    // Each pixel becomes a scale x scale block (nearest neighbour), 1..64.
+    // Unset: the smallest integer factor that makes the longer side at least
+    // kReadableImageSide pixels (1 for images that are already that big).
+    std::optional<int> scale;
 };
 
 // Saves a 2-D tensor (height, width) as an 8-bit greyscale PNG with a fixed

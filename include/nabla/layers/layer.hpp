@@ -88,6 +88,10 @@ public:
     bool has_explicit_seed() const { return explicit_seed_; }
     // Used by Sequential; ignored when the layer has an explicit seed.
     void inherit_generator(random::Generator gen);
+    // The layer's stream, saved and restored for exact resume; nullopt while
+    // it has none (a stand-alone layer that has drawn nothing yet).
+    std::optional<random::GeneratorState> random_state() const;
+    void set_random_state(const random::GeneratorState& state);
 
 protected:
     // `prefix` is the snake_case class name for automatic names ("dense");

@@ -95,6 +95,14 @@ public:
     // (random::seed) when the model is constructed.
     void set_seed(std::uint64_t seed);
     random::Generator& generator() { return rng_; }
+    // "model" (the shuffles) then every layer that has a stream, by layer
+    // name: what BackupAndRestore saves so a resumed fit draws the same
+    // shuffles and Dropout masks as an uninterrupted one. set_random_state
+    // matches the layers' streams by position (names are informative: a
+    // rebuilt model's automatic names may differ); ValueError when the count
+    // differs.
+    RandomState random_state() const override;
+    void set_random_state(const RandomState& state) override;
 
     // --- saving (Keras 3's formats; defined in src/saving, see docs/saving.md) ---
     // The whole model (architecture, weights, compile state with the

@@ -24,7 +24,12 @@
 #include <utility>
 #include <vector>
 
+#include "nabla/core/random.hpp"
 #include "nabla/core/tensor.hpp"
+
+namespace nabla::io {
+class InPlaceWriter;  // nabla/io/file.hpp
+}
 
 namespace nabla::optimizers {
 class Optimizer;
@@ -78,6 +83,20 @@ public:
     virtual void save(const std::string& path, bool overwrite = true) const = 0;
     virtual void save_weights(const std::string& path, bool overwrite = true) const = 0;
     virtual void load_weights(const std::string& path) = 0;
+
+    // --- exact resume (BackupAndRestore) ---
+    // Every random stream fit draws from, in a fixed order (for Sequential:
+    // "model", its shuffles, then each layer's, e.g. Dropout's masks). A
+    // model without random streams returns none.
+    using RandomState = std::vector<std::pair<std::string, random::GeneratorState>>;
+    virtual RandomState random_state() const { return {}; }
+    // Restores what random_state() returned; ValueError when it does not fit
+    // this model's streams (nothing is changed then).
+    virtual void set_random_state(const RandomState& state);
+    // Keras's model._initial_epoch: a callback sets it in on_train_begin to
+    // make fit start at that epoch (BackupAndRestore after a restart). fit()
+    // clears it before on_train_begin.
+    std::optional<int> resume_epoch;
 };
 
 // Keras's callback.params.
@@ -228,7 +247,9 @@ private:
 // byte-identical to Keras's. append: add to an existing file, writing the
 // header only if the file is empty or absent.
 // Each epoch rewrites the file through io::atomic_write, so a reader (or a
-// crash) never sees a half-written row. IOError names the file.
+// crash) never sees a half-written row. A FIFO or device (a pipe,
+// /dev/stdout) is held open for the fit instead and gets each row once.
+// IOError names the file.
 class CSVLogger : public Callback {
 public:
     explicit CSVLogger(std::filesystem::path filename, char separator = ',', bool append = false);
@@ -245,6 +266,7 @@ private:
     bool header_written_ = false;
     std::string content_;  // the whole file so far
     std::optional<std::vector<std::string>> keys_;
+    std::shared_ptr<io::InPlaceWriter> stream_;  // a FIFO or device, during a fit
 };
 
 // Keras's LambdaCallback: any hook left empty does nothing.

@@ -1,7 +1,7 @@
 #pragma once
 // Keras 3 optimizers: the same update rules, defaults and epsilon placement
-// as keras.optimizers (see docs/training.md for how they differ from
-// PyTorch's).
+// as keras.optimizers (docs/models.md, "Optimizers (Keras 3)", says how they
+// differ from PyTorch's).
 //
 //   auto opt = nabla::optimizers::Adam({.learning_rate = 1e-3});
 //   auto grads = tape.gradient(loss, {W, b});
