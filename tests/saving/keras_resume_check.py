@@ -60,10 +60,14 @@ def resume_from_spec(keras, spec):
         model.train_on_batch(x, y)
     want = [data[f"w{i}"] for i in range(len(model.weights))]
     scale = max(float(np.max(np.abs(w))) for w in want)
-    err = max(float(np.max(np.abs(np.asarray(v) - w))) for v, w in zip(model.weights, want))
+    diffs = [np.abs(np.asarray(v) - w) for v, w in zip(model.weights, want)]
+    worst = int(np.argmax([d.max() for d in diffs]))
+    err = float(diffs[worst].max())
+    where = tuple(int(i) for i in np.unravel_index(int(np.argmax(diffs[worst])), diffs[worst].shape))
     check(err <= 1e-6 * scale,
           f"{len(xs)} train_on_batch steps in Keras end at nabla's weights: max |diff| {err:.3g}"
-          f" (<= 1e-6 x largest |w| {scale:.3g})")
+          f" (<= 1e-6 x largest |w| {scale:.3g}), at {model.weights[worst].path}{list(where)}:"
+          f" Keras {float(np.asarray(model.weights[worst])[where]):.9g}, nabla {float(want[worst][where]):.9g}")
     check(int(model.optimizer.iterations) == start + len(xs),
           f"iterations after the steps: {int(model.optimizer.iterations)}")
     x_all = xs.reshape((-1,) + xs.shape[2:])
