@@ -36,9 +36,10 @@ void write_text(const fs::path& path, const std::string& text) {
 
 void copy_atomically(const fs::path& from, const fs::path& to) { io::atomic_write(to, io::read_file(from)); }
 
-// Files "<name>.tmp-XXXXXX" that a killed save left behind.
+// Files "<name>.tmp-<pid>-XXXXXX" (or, from older versions, "<name>.tmp-XXXXXX")
+// that a killed save left behind; the backup directory belongs to one run.
 void remove_stale_temporaries(const fs::path& dir) {
-    static const std::regex temp(R"(.*\.tmp-[A-Za-z0-9]{6})");
+    static const std::regex temp(R"(.*\.tmp-([0-9]+-)?[A-Za-z0-9]{6})");
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(dir, ec)) {
         if (entry.is_regular_file(ec) && std::regex_match(entry.path().filename().string(), temp))
