@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "nabla/nabla.hpp"
+#include "apps/cli_run.hpp"
 #include "support/requirements.hpp"
 #include "support/temp_dir.hpp"
 
@@ -25,22 +26,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct CliResult {
-    int status = -1;
-    std::string output;
-};
+using CliResult = nabla::test::CliRun;
 
-CliResult cli(const std::string& args) {
-    const std::string command = std::string(NABLA_CLI_PATH) + " " + args + " 2>&1";
-    CliResult r;
-    FILE* pipe = ::popen(command.c_str(), "r");
-    if (!pipe) return r;
-    std::array<char, 4096> buf;
-    while (std::size_t n = std::fread(buf.data(), 1, buf.size(), pipe)) r.output.append(buf.data(), n);
-    const int raw = ::pclose(pipe);
-    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    return r;
-}
+CliResult cli(const std::string& args) { return nabla::test::run_cli(NABLA_CLI_PATH, args); }
 
 const fs::path kFashionDir = "/usr/share/datasets/fashion-mnist";
 const std::string kMnistDir = NABLA_SHARED_DATA_DIR "/mnist";

@@ -1,37 +1,22 @@
 // The `nabla` command-line tool end to end: the binary is run as a user
 // would run it, and its exit status, output and files are checked.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "apps/cli_run.hpp"
 #include "support/temp_dir.hpp"
 #include "support/requirements.hpp"
 
 #ifdef NABLA_CLI_PATH
 namespace {
 
-struct CliRun {
-    int status = -1;
-    std::string output;  // stdout and stderr together
-};
+using nabla::test::CliRun;
 
-CliRun run_cli(const std::string& args) {
-    const std::string command = std::string(NABLA_CLI_PATH) + " " + args + " 2>&1";
-    CliRun r;
-    FILE* pipe = ::popen(command.c_str(), "r");
-    if (!pipe) return r;
-    std::array<char, 4096> buf;
-    while (std::size_t n = std::fread(buf.data(), 1, buf.size(), pipe)) r.output.append(buf.data(), n);
-    const int raw = ::pclose(pipe);
-    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    return r;
-}
+CliRun run_cli(const std::string& args) { return nabla::test::run_cli(NABLA_CLI_PATH, args); }
 
 const std::string kMnistDir = NABLA_SHARED_DATA_DIR "/mnist";
 const std::filesystem::path kFashionDir = "/usr/share/datasets/fashion-mnist";
