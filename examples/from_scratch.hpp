@@ -60,8 +60,8 @@ private:
 // The book's model: Dense(512, relu) then Dense(10, softmax) on 784 pixels.
 inline NaiveSequential make_model(nabla::random::Generator& gen, double init_low, double init_high) {
     return NaiveSequential({
-        NaiveDense(28 * 28, 512, [](const Tensor& x) { return nabla::relu(x); }, gen, init_low, init_high),
-        NaiveDense(512, 10, [](const Tensor& x) { return nabla::softmax(x); }, gen, init_low, init_high),
+        NaiveDense(28 * 28, 512, nabla::relu, gen, init_low, init_high),
+        NaiveDense(512, 10, nabla::softmax, gen, init_low, init_high),
     });
 }
 

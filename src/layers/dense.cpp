@@ -1,5 +1,7 @@
 #include "nabla/layers/dense.hpp"
 
+#include "nabla/ops/elementwise.hpp"
+
 namespace nabla::layers {
 
 namespace {
@@ -24,6 +26,19 @@ Dense::Dense(std::int64_t units, nabla::ops::Activation activation, DenseOptions
 
 Dense::Dense(std::int64_t units, std::string_view activation, DenseOptions options)
     : Dense(units, nabla::ops::activation_from_name(activation), std::move(options)) {}
+
+namespace {
+nabla::ops::Activation activation_of(Tensor (*f)(const Tensor&)) {
+    if (f == &nabla::ops::relu) return nabla::ops::Activation::ReLU;
+    if (f == &nabla::ops::sigmoid) return nabla::ops::Activation::Sigmoid;
+    if (f == &nabla::ops::tanh) return nabla::ops::Activation::Tanh;
+    throw ValueError(std::string("Dense: ") + (f ? "the activation function is not one of nabla's" : "null activation") +
+                     "; pass relu, sigmoid, tanh or softmax, or a Keras name such as \"relu\"");
+}
+}  // namespace
+
+Dense::Dense(std::int64_t units, Tensor (*activation)(const Tensor&), DenseOptions options)
+    : Dense(units, activation_of(activation), std::move(options)) {}
 
 Shape Dense::compute_output_shape(const Shape& input_shape) const {
     // "(batch, 784)" once the kernel fixes the feature count; built only for

@@ -91,7 +91,7 @@ Tensor activate(const Tensor& x, Activation a) {
     throw ValueError("activate: invalid Activation value " + std::to_string(static_cast<int>(a)));
 }
 
-Tensor softmax(const Tensor& x, int axis) {
+Tensor SoftmaxFunction::operator()(const Tensor& x, int axis) const {
     const int a = softmax_axis(x, axis, "softmax");
     Tensor y = detail::nn::map_rows("softmax", a, SoftmaxRow{}, x);
     if (graph::recording())

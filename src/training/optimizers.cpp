@@ -157,6 +157,19 @@ void Optimizer::apply(std::span<const Tensor> grads, std::span<Variable* const> 
     apply_gradients(pairs);
 }
 
+void Optimizer::apply_gradients(std::span<const Tensor> grads, std::span<const Variable> variables) {
+    if (grads.size() != variables.size())
+        throw ValueError(name() + ".apply_gradients: " + std::to_string(grads.size()) + " gradients for " +
+                         std::to_string(variables.size()) + " variables; pass one gradient per variable, "
+                         "in the same order (tape.gradient(loss, model.trainable_weights()))");
+    // Copies of the handles: they write into the caller's weights.
+    std::vector<Variable> handles(variables.begin(), variables.end());
+    std::vector<Variable*> pointers;
+    pointers.reserve(handles.size());
+    for (auto& v : handles) pointers.push_back(&v);
+    apply(grads, pointers);
+}
+
 void Optimizer::apply_gradients(std::span<const GradientAndVariable> grads_and_vars) {
     if (grads_and_vars.empty()) return;  // Keras: an empty list is a no-op
     // The messages are built only on error: a training step allocates nothing.

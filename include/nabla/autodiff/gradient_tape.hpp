@@ -14,12 +14,15 @@
 // and dtype. Unless persistent, the record is freed by the first gradient()
 // call and a second call throws. Tapes nest: an outer tape records the inner
 // tape's gradient computation, so gradients of gradients work.
+#include <concepts>
 #include <cstdint>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "nabla/core/graph.hpp"
 #include "nabla/core/tensor.hpp"
+#include "nabla/autodiff/variable.hpp"
 
 namespace nabla {
 inline namespace autodiff {
@@ -37,6 +40,14 @@ public:
     // shape and dtype.
     std::vector<Tensor> gradient(const Tensor& target, const std::vector<Tensor>& sources);
     Tensor gradient(const Tensor& target, const Tensor& source);
+    // The book's tape.gradient(loss, model.weights()): a std::vector of
+    // Variables (handles: each gradient is that weight's). A template so that
+    // a braced list {W, b} keeps choosing the Tensor list above.
+    template <typename Variables>
+        requires std::same_as<std::remove_cvref_t<Variables>, std::vector<Variable>>
+    std::vector<Tensor> gradient(const Tensor& target, Variables&& sources) {
+        return gradient(target, std::vector<Tensor>(sources.begin(), sources.end()));
+    }
     // Stop recording (the scope's end does this too).
     void stop_recording();
     // Number of recorded operations (for tests and the overhead benchmark).

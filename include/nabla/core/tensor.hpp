@@ -17,6 +17,7 @@
 #include <initializer_list>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -150,6 +151,23 @@ public:
     Tensor squeeze() const;          // drop every length-1 axis
     Tensor squeeze(int axis) const;  // that axis must have length 1
     Tensor flatten() const;          // 1-D copy, as numpy's flatten
+
+    // --- NumPy's reduction methods: x.sum(), predictions[0].argmax(), ...
+    // the free functions of nabla/ops/reduce.hpp (same axes and keepdims).
+    Tensor sum(const std::vector<int>& axes = {}, bool keepdims = false) const;
+    Tensor sum(int axis, bool keepdims = false) const;
+    Tensor mean(const std::vector<int>& axes = {}, bool keepdims = false) const;
+    Tensor mean(int axis, bool keepdims = false) const;
+    Tensor max(const std::vector<int>& axes = {}, bool keepdims = false) const;
+    Tensor max(int axis, bool keepdims = false) const;
+    Tensor min(const std::vector<int>& axes = {}, bool keepdims = false) const;
+    Tensor min(int axis, bool keepdims = false) const;
+    Tensor all(const std::vector<int>& axes = {}, bool keepdims = false) const;
+    Tensor all(int axis, bool keepdims = false) const;
+    Tensor any(const std::vector<int>& axes = {}, bool keepdims = false) const;
+    Tensor any(int axis, bool keepdims = false) const;
+    Tensor argmax(std::optional<int> axis = std::nullopt, bool keepdims = false) const;
+    Tensor argmin(std::optional<int> axis = std::nullopt, bool keepdims = false) const;
 
     // --- in-place writes (never recorded on a tape) ---
     void fill(double value);

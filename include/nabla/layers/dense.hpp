@@ -33,6 +33,12 @@ public:
     Dense(std::int64_t units, std::string_view activation, DenseOptions options = {});
     Dense(std::int64_t units, const char* activation, DenseOptions options = {})
         : Dense(units, std::string_view(activation), std::move(options)) {}
+    // The book's layers.Dense(512, activation=relu): nabla's relu, sigmoid,
+    // tanh or softmax as C++ functions. Any other function throws ValueError
+    // (a Dense activation needs a Keras name to be saved and fused).
+    Dense(std::int64_t units, Tensor (*activation)(const Tensor&), DenseOptions options = {});
+    Dense(std::int64_t units, nabla::ops::SoftmaxFunction, DenseOptions options = {})
+        : Dense(units, nabla::ops::Activation::Softmax, std::move(options)) {}
 
     std::string_view class_name() const override { return "Dense"; }
     Shape compute_output_shape(const Shape& input_shape) const override;

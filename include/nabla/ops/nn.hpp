@@ -16,7 +16,14 @@ std::string_view name(Activation a);
 Tensor activate(const Tensor& x, Activation a);
 
 // Over `axis` (default: last), max-subtracted so ±1e4 logits stay finite.
-Tensor softmax(const Tensor& x, int axis = -1);
+// softmax is a function object, not a function, so that it passes as an
+// activation function like relu (a function's default argument does not
+// survive taking its address): std::function<Tensor(const Tensor&)> f =
+// softmax and layers::Dense(10, softmax) work, and softmax(x, axis) too.
+struct SoftmaxFunction {
+    Tensor operator()(const Tensor& x, int axis = -1) const;
+};
+inline constexpr SoftmaxFunction softmax{};
 Tensor log_softmax(const Tensor& x, int axis = -1);
 
 // activation(x·W + b) in one pass forward and backward: x (batch, in),

@@ -24,6 +24,21 @@ inline Tensor min(const Tensor& x, int axis, bool keepdims = false) { return min
 Tensor argmax(const Tensor& x, std::optional<int> axis = std::nullopt, bool keepdims = false);
 Tensor argmin(const Tensor& x, std::optional<int> axis = std::nullopt, bool keepdims = false);
 
+// NumPy's all/any: whether every / some element (over `axes`) is nonzero;
+// NaN counts as nonzero. bool results; all of nothing is true, any false.
+Tensor all(const Tensor& x, const std::vector<int>& axes = {}, bool keepdims = false);
+Tensor any(const Tensor& x, const std::vector<int>& axes = {}, bool keepdims = false);
+inline Tensor all(const Tensor& x, int axis, bool keepdims = false) { return all(x, std::vector<int>{axis}, keepdims); }
+inline Tensor any(const Tensor& x, int axis, bool keepdims = false) { return any(x, std::vector<int>{axis}, keepdims); }
+
+// NumPy's allclose: |a - b| <= atol + rtol * |b| for every element of the
+// broadcast pair (ShapeError if they do not broadcast), compared in float64;
+// equal infinities are close, NaN only with equal_nan.
+bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8, bool equal_nan = false);
+// NumPy's array_equal: same shape and equal elements (false, not an error,
+// when the shapes differ; NaN is never equal).
+bool array_equal(const Tensor& a, const Tensor& b);
+
 // Sums a gradient of shape grad.shape() back to `shape` (the inverse of
 // broadcasting); every broadcasting op's backward uses it.
 Tensor unbroadcast(const Tensor& grad, const Shape& shape);

@@ -70,6 +70,11 @@ public:
     // Keras 3's optimizer.apply(grads, variables): parallel lists of equal
     // length (ValueError otherwise).
     void apply(std::span<const Tensor> grads, std::span<Variable* const> variables);
+    // The book's optimizer.apply_gradients(zip(grads, model.trainable_weights)):
+    // opt.apply_gradients(grads, model.trainable_weights()), parallel lists of
+    // equal length (ValueError otherwise). Variables are handles sharing their
+    // storage, so the update reaches the model's weights (and its slots).
+    void apply_gradients(std::span<const Tensor> grads, std::span<const Variable> variables);
 
     // The learning rate of the next step: the schedule's value at
     // iterations() when one is set, else the constant.
