@@ -89,6 +89,8 @@ struct Case {
     json keras_optimizer;  // the same optimizer in Keras's terms
     bool layers_model = false;
 };
+// ctest lists the case by its label, not as bytes.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.label; }
 
 // The book's kind of MLP, small; or every layer kind nabla has, with names.
 models::Sequential make_model(const Case& c, json& layer_specs) {
