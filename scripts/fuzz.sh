@@ -50,7 +50,9 @@ for spec in idx:16384 npy:16384 model:65536; do
   if ASAN_OPTIONS="$asan" LSAN_OPTIONS="$lsan" build/fuzz/fuzz/fuzz_"$target" "$dir/corpus" "${extra[@]}" \
       -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len="$max_len" \
       -artifact_prefix="$dir/" -print_final_stats=1 >"$dir/log" 2>&1; then
-    grep -E '^stat::(number_of_executed_units|peak_rss_mb)' "$dir/log" | sed 's/^/  /'
+    # Fork mode prints no stat:: lines, only its last progress line.
+    grep -E '^stat::(number_of_executed_units|peak_rss_mb)' "$dir/log" | sed 's/^/  /' \
+      || grep -E '^#[0-9]+:.*oom/timeout/crash' "$dir/log" | tail -n 1 | sed 's/^/  /' || true
     timeouts=$(find "$dir" -maxdepth 1 -name 'timeout-*' | wc -l)
     if ((timeouts)); then
       mkdir -p build/fuzz/timeouts
