@@ -127,21 +127,7 @@ NABLA_FORWARD(on_predict_batch_end, (std::int64_t batch, const Logs& logs), (bat
 // --- EarlyStopping ---
 
 EarlyStopping::EarlyStopping(EarlyStoppingOptions options) : options_(std::move(options)) {
-    const std::string& mode = options_.mode;
-    if (mode == "min") {
-        minimize_ = true;
-    } else if (mode == "max") {
-        minimize_ = false;
-    } else if (mode == "auto") {
-        const auto dir = metrics::direction_of(options_.monitor);
-        if (!dir)
-            throw ValueError("EarlyStopping received monitor='" + options_.monitor +
-                             "' but cannot tell whether that metric should be maximized or minimized. "
-                             "Pass mode=\"max\" to stop on the highest value, or mode=\"min\" for the lowest.");
-        minimize_ = *dir == metrics::Direction::Down;
-    } else {
-        throw ValueError("EarlyStopping: mode must be \"auto\", \"min\" or \"max\", got \"" + mode + "\"");
-    }
+    minimize_ = metrics::monitor_minimizes("EarlyStopping", options_.mode, options_.monitor);
     if (options_.patience < 0) throw ValueError("EarlyStopping: patience must be >= 0");
     if (!std::isfinite(options_.min_delta)) throw ValueError("EarlyStopping: min_delta must be finite");
     // Keras: min_delta = abs(min_delta), negated when minimizing, so that

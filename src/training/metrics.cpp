@@ -306,4 +306,18 @@ std::optional<Direction> direction_of(std::string_view name) {
     return std::nullopt;
 }
 
+bool monitor_minimizes(std::string_view who, std::string_view mode, std::string_view monitor) {
+    if (mode == "min") return true;
+    if (mode == "max") return false;
+    if (mode != "auto")
+        throw ValueError(std::string(who) + ": mode must be \"auto\", \"min\" or \"max\", got \"" +
+                         std::string(mode) + "\"");
+    const auto dir = direction_of(monitor);
+    if (!dir)
+        throw ValueError(std::string(who) + " received monitor='" + std::string(monitor) +
+                         "' but cannot tell whether that metric should be maximized or minimized. "
+                         "Pass mode=\"max\" to use the highest value, or mode=\"min\" for the lowest.");
+    return *dir == Direction::Down;
+}
+
 }  // namespace nabla::metrics

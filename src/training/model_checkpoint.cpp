@@ -59,22 +59,7 @@ ModelCheckpoint::ModelCheckpoint(std::string filepath, ModelCheckpointOptions op
         throw ValueError("The filepath provided must end in `.keras` (Keras model format). Received: filepath=" +
                          filepath_);
     }
-    const std::string& mode = options_.mode;
-    if (mode == "min") {
-        minimize_ = true;
-    } else if (mode == "max") {
-        minimize_ = false;
-    } else if (mode == "auto") {
-        const auto dir = metrics::direction_of(options_.monitor);
-        if (!dir)
-            throw ValueError("ModelCheckpoint callback received monitor=" + options_.monitor +
-                             ", but nabla isn't able to automatically determine whether that metric should be "
-                             "maximized or minimized. Pass mode=\"max\" in order to monitor based on the highest "
-                             "metric value, or mode=\"min\" in order to use the lowest value.");
-        minimize_ = *dir == metrics::Direction::Down;
-    } else {
-        throw ValueError("ModelCheckpoint: mode must be \"auto\", \"min\" or \"max\", got \"" + mode + "\"");
-    }
+    minimize_ = metrics::monitor_minimizes("ModelCheckpoint", options_.mode, options_.monitor);
     best_ = options_.initial_value_threshold;
 }
 

@@ -182,4 +182,10 @@ std::shared_ptr<Metric> get(std::string_view name);
 // accuracy names Up; std::nullopt when unknown.
 std::optional<Direction> direction_of(std::string_view name);
 
+// Keras's mode argument of monitoring callbacks (EarlyStopping,
+// ModelCheckpoint): true when `monitor` should go down. "min"/"max" say so;
+// "auto" asks direction_of. ValueError, starting with `who`, for an unknown
+// mode or an "auto" monitor whose direction is unknown.
+bool monitor_minimizes(std::string_view who, std::string_view mode, std::string_view monitor);
+
 }  // namespace nabla::metrics
