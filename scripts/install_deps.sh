@@ -10,6 +10,7 @@ PACKAGES=(
   zlib1g-dev libpng-dev  # .npz / gzip IDX, PNG pictures
   libcurl4-openssl-dev   # dataset download
   libssl-dev             # SHA-256 of downloaded files
+  openmpi-bin libopenmpi-dev  # MPI data-parallel fit (nabla/distributed, docs/distributed.md)
   libhdf5-dev            # Keras .keras / .weights.h5 / .h5 model files (HDF5 C API)
   hdf5-tools python3-h5py  # h5ls/h5dump and h5py: checks of the HDF5 layout (tests only)
   libcli11-dev libfmt-dev nlohmann-json3-dev

@@ -12,6 +12,7 @@
 #include "commands.hpp"
 #include "options.hpp"
 #include "nabla/data/datasets.hpp"
+#include "nabla/distributed/data_parallel.hpp"
 #include "nabla/io/file.hpp"
 #include "nabla/io/plot.hpp"
 #include "nabla/layers/dense.hpp"
@@ -39,6 +40,7 @@ struct TrainArgs {
     std::string history_path, plot_path;
     std::string save_path;       // --save model.keras
     std::string checkpoint_dir;  // --checkpoint-dir DIR (BackupAndRestore)
+    bool distributed = false;    // --distributed: data-parallel over the mpirun ranks
 };
 
 // Times each epoch (fit's own clock is not exposed in History).
@@ -100,6 +102,13 @@ void run_train(const TrainArgs& a) {
     Tensor y = sparse ? train_labels.astype(int64) : utils::to_categorical(train_labels, 10);
     Tensor y_test = sparse ? test_labels.astype(int64) : utils::to_categorical(test_labels, 10);
 
+    // --distributed: every rank loads the data and builds the same model;
+    // fit and evaluate split the work; rank 0 alone prints and writes.
+    std::optional<distributed::DataParallel> strategy;
+    if (a.distributed) strategy.emplace();
+    distributed::DataParallel* dp = strategy ? &*strategy : nullptr;
+    const bool chief = !dp || dp->is_chief();
+
     models::Sequential model;
     model.set_seed(a.seed);
     bool first = true;
@@ -113,18 +122,23 @@ void run_train(const TrainArgs& a) {
     auto optimizer = optimizers::get(a.optimizer);
     if (a.learning_rate > 0) optimizer->set_learning_rate(a.learning_rate);
     model.compile(std::move(optimizer), sparse ? "sparse_categorical_crossentropy" : "categorical_crossentropy", {"accuracy"});
-    if (a.verbose > 0) model.summary();
+    if (a.verbose > 0 && chief) model.summary();
+    if (dp && chief && a.verbose > 0)
+        std::cout << "distributed: " << dp->size() << " ranks (" << dp->communicator().engine() << "), "
+                  << "global batch " << a.batch_size << " split across them\n";
 
     auto timer = std::make_shared<EpochTimer>();
     std::vector<std::shared_ptr<callbacks::Callback>> cbs = {timer};
     // After a kill, the same command resumes from the last epoch's backup,
     // bit-identical to an uninterrupted run (same seed and --threads).
-    if (!a.checkpoint_dir.empty()) cbs.push_back(std::make_shared<callbacks::BackupAndRestore>(a.checkpoint_dir));
+    if (!a.checkpoint_dir.empty() && chief) cbs.push_back(std::make_shared<callbacks::BackupAndRestore>(a.checkpoint_dir));
     auto history = model.fit(x, y, {.epochs = a.epochs, .batch_size = a.batch_size, .verbose = a.verbose,
-                                    .callbacks = cbs, .validation_split = a.validation_split});
-    if (!a.save_path.empty()) model.save(a.save_path);
+                                    .callbacks = cbs, .validation_split = a.validation_split,
+                                    .distribution = dp});
+    if (!a.save_path.empty() && chief) model.save(a.save_path);
     const auto eval_start = std::chrono::steady_clock::now();
-    auto [test_loss, test_acc] = model.evaluate(x_test, y_test, {.batch_size = 1024, .verbose = 0});
+    auto [test_loss, test_acc] = model.evaluate(x_test, y_test, {.batch_size = 1024, .verbose = 0, .distribution = dp});
+    if (!chief) return;  // the figures and files are rank 0's
     const double eval_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - eval_start).count();
     std::cout << "test_loss: " << test_loss << " test_acc: " << test_acc << "\n";
     std::cout << "median seconds per epoch: " << median(timer->seconds) << "\n";
@@ -184,6 +198,9 @@ void add_train_command(CLI::App& app) {
     cmd->add_option("--checkpoint-dir", args->checkpoint_dir,
                     "Back up after every epoch to this directory (BackupAndRestore); after a crash the same "
                     "command resumes there, with the same final result");
+    cmd->add_flag("--distributed", args->distributed,
+                  "Data-parallel training over the ranks of an MPI job: mpirun -np N nabla train --distributed ... "
+                  "(--batch-size stays the global batch; rank 0 prints and writes the files)");
     cmd->callback([args] { run_train(*args); });
 }
 

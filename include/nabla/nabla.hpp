@@ -17,6 +17,8 @@
 #include "nabla/autodiff.hpp"
 #include "nabla/data/datasets.hpp"
 #include "nabla/data/utils.hpp"
+#include "nabla/distributed/communicator.hpp"
+#include "nabla/distributed/data_parallel.hpp"
 #include "nabla/io/file.hpp"
 #include "nabla/io/idx.hpp"
 #include "nabla/io/image.hpp"

@@ -95,11 +95,19 @@ public:
         StepResult r = forward_and_loss(x, y, /*with_gradient=*/true);
         if (!std::isfinite(r.loss)) {
             r.applied = false;  // the weights keep their values, as the tape step
+            if (sync_) return apply_synced(*sync_, optimizer_, r, {}, false, x.shape(0));
             return r;
         }
         backward(x.data<float>(), x.shape(0));
+        // Data-parallel fit: the gradients averaged over the ranks first.
+        if (sync_) return apply_synced(*sync_, optimizer_, r, pairs_, true, x.shape(0));
         optimizer_.apply_gradients(pairs_);
         return r;
+    }
+
+    void set_sync(GradientSync* sync) override {
+        TrainStep::set_sync(sync);
+        fallback_->set_sync(sync);
     }
 
     StepResult test(const Tensor& x, const Tensor& y) override {

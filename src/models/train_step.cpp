@@ -31,6 +31,7 @@ public:
             r.loss = loss.item<double>();
             if (!std::isfinite(r.loss)) {
                 r.applied = false;
+                if (sync_) return apply_synced(*sync_, optimizer_, r, {}, false, x.shape(0));
                 return r;
             }
             grads = tape.gradient(loss, sources);
@@ -38,6 +39,7 @@ public:
         std::vector<optimizers::GradientAndVariable> pairs;
         pairs.reserve(vars.size());
         for (std::size_t i = 0; i < vars.size(); ++i) pairs.emplace_back(grads[i], &vars[i]);
+        if (sync_) return apply_synced(*sync_, optimizer_, r, pairs, true, x.shape(0));
         if (!pairs.empty()) optimizer_.apply_gradients(pairs);
         return r;
     }
@@ -59,6 +61,15 @@ private:
 };
 
 }  // namespace
+
+StepResult apply_synced(GradientSync& sync, optimizers::Optimizer& optimizer, StepResult r,
+                        std::span<const optimizers::GradientAndVariable> pairs, bool finite, std::int64_t rows) {
+    const auto reduced = sync.reduce(finite ? pairs : std::span<const optimizers::GradientAndVariable>(), r.loss,
+                                     rows, r.loss);
+    r.applied = std::isfinite(r.loss);
+    if (r.applied && !reduced.empty()) optimizer.apply_gradients(reduced);
+    return r;
+}
 
 std::unique_ptr<TrainStep> make_train_step(Sequential& model, const losses::Loss& loss,
                                            optimizers::Optimizer& optimizer) {

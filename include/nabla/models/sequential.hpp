@@ -156,7 +156,10 @@ private:
     Compiled& require_compiled(const char* what) const;
     Prepared prepare(const char* who, const Tensor& x, const Tensor& y);
     Tensor prepare_x(const char* who, const Tensor& x);
-    Evaluation run_test(const Prepared& data, std::int64_t batch_size, callbacks::CallbackList& cbs);
+    Evaluation run_test(const Prepared& data, std::int64_t batch_size, callbacks::CallbackList& cbs,
+                        distributed::DataParallel* distribution = nullptr);
+    Tensor predict_distributed(const Tensor& x, PredictOptions options);
+    Evaluation reduced_logs(distributed::DataParallel& distribution, double local_samples, const char* prefix = "");
     Evaluation current_logs(const char* prefix = "") const;
     void reset_metrics();
     void update_metrics(const Tensor& y, const Tensor& y_pred);

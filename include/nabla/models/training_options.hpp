@@ -22,6 +22,10 @@
 #include "nabla/training/metrics.hpp"
 #include "nabla/training/optimizers.hpp"
 
+namespace nabla::distributed {
+class DataParallel;  // nabla/distributed/data_parallel.hpp
+}
+
 namespace nabla::models {
 
 namespace detail {
@@ -107,18 +111,26 @@ struct FitOptions {
     // seeded generator.
     bool shuffle = true;
     int initial_epoch = 0;  // to resume: epochs counts from 0, not from here
+    // Data-parallel training over the strategy's processes (nullptr: this
+    // process alone). batch_size is then the global batch, split across the
+    // ranks; see nabla/distributed/data_parallel.hpp.
+    distributed::DataParallel* distribution = nullptr;
 };
 
 struct EvaluateOptions {
     std::int64_t batch_size = 32;
     int verbose = 1;
     std::vector<std::shared_ptr<callbacks::Callback>> callbacks = {};
+    // Each rank evaluates its share of the samples; the results are reduced.
+    distributed::DataParallel* distribution = nullptr;
 };
 
 struct PredictOptions {
     std::int64_t batch_size = 32;
     int verbose = 0;  // Keras 2.0-2.8's default (the book's era)
     std::vector<std::shared_ptr<callbacks::Callback>> callbacks = {};
+    // Each rank predicts its share; every rank gets all predictions, in order.
+    distributed::DataParallel* distribution = nullptr;
 };
 
 // What evaluate(), train_on_batch() and test_on_batch() return: the loss
