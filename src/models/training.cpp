@@ -176,6 +176,16 @@ std::int64_t data_fingerprint(const Tensor& t) {
     return detail::stable_hash(bytes);
 }
 
+// The model's configuration as one number: its Keras config, or for a model
+// with a layer that has none, its summary (names, shapes, parameters).
+std::int64_t model_fingerprint(const Sequential& m) {
+    try {
+        return detail::stable_hash(m.to_json());
+    } catch (const Error&) {
+        return detail::stable_hash(m.summary_string());
+    }
+}
+
 // Runs `body`; under a strategy of several ranks an exception on this rank
 // ends the whole job with a message naming the rank (the other ranks would
 // otherwise wait in their next collective forever).
@@ -235,7 +245,7 @@ callbacks::History Sequential::fit(const Tensor& x, const Tensor& y, FitOptions 
     if (!dp) setup();
     else
         detail::agree(dp->communicator(), "fit", setup, [&]() -> detail::Descriptor {
-            return {{"the model configuration (hash of to_json())", detail::stable_hash(to_json())},
+            return {{"the model configuration (hash of to_json())", model_fingerprint(*this)},
                     {"the trainable parameters", count_params()},
                     {"the optimizer (hash of its name)", detail::stable_hash(compiled_->optimizer->name())},
                     {"the loss (hash of its name)", detail::stable_hash(compiled_->loss->name())},
@@ -363,7 +373,7 @@ Evaluation Sequential::evaluate(const Tensor& x, const Tensor& y, EvaluateOption
     if (!dp) setup();
     else
         detail::agree(dp->communicator(), "evaluate", setup, [&]() -> detail::Descriptor {
-            return {{"the model configuration (hash of to_json())", detail::stable_hash(to_json())},
+            return {{"the model configuration (hash of to_json())", model_fingerprint(*this)},
                     {"the samples", data.samples()},
                     {"the data (hash of its first and last samples)", data_fingerprint(data.x)},
                     {"batch_size", o.batch_size}};
@@ -392,7 +402,7 @@ Tensor Sequential::predict_distributed(const Tensor& x, PredictOptions o) {
             in = prepare_x("predict", x);
         },
         [&]() -> detail::Descriptor {
-            return {{"the model configuration (hash of to_json())", detail::stable_hash(to_json())},
+            return {{"the model configuration (hash of to_json())", model_fingerprint(*this)},
                     {"the samples", in.shape(0)},
                     {"the data (hash of its first and last samples)", data_fingerprint(in)},
                     {"batch_size", o.batch_size}};

@@ -3,6 +3,7 @@
 // multi-process checks run under mpirun: tests/distributed/mpi/).
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <numeric>
 
 #include "nabla/nabla.hpp"

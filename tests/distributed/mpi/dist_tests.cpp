@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
@@ -358,6 +359,27 @@ int case_failure(bool kill) {
     fail("training finished although rank 1 failed");
 }
 
+// Not a test (no timing asserts): the time of the book model's gradient
+// allreduce alone, each after a barrier, for docs/distributed.md.
+int case_allreduce_time() {
+    auto& c = g_dp->communicator();
+    std::vector<float> grads(407050 + 1, 1.0f);
+    const int reps = 50;
+    std::vector<double> ms;
+    for (int i = 0; i < reps; ++i) {
+        c.barrier();
+        const auto t0 = std::chrono::steady_clock::now();
+        c.allreduce(std::span(grads), distributed::ReduceOp::sum);
+        ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
+    std::sort(ms.begin(), ms.end());
+    std::ostringstream s;
+    s << c.size() << " ranks, allreduce of " << grads.size() * 4 << " bytes, " << reps << " times: median " << ms[reps / 2]
+      << " ms, min " << ms.front() << " ms, max " << ms.back() << " ms";
+    say(s.str());
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -371,6 +393,7 @@ int main(int argc, char** argv) {
     if (which == "mismatch") return case_mismatch();
     if (which == "kill") return case_failure(true);
     if (which == "throw") return case_failure(false);
+    if (which == "allreduce_time") return case_allreduce_time();
     std::cerr << "usage: nabla_dist_tests allreduce|equivalence|mnist|size1|mismatch|kill|throw\n";
     return 2;
 }
