@@ -210,6 +210,25 @@ int case_equivalence() {
         say("evaluate and predict under the strategy: same as one process (loss rel " +
             std::to_string(rel(e_dist.loss, e_local.loss)) + ", predictions bit-identical)");
     }
+    // Rank 0 alone runs the callbacks; its stop_training reaches every rank
+    // (a rank that went on would wait for the others forever).
+    {
+        auto [x, y] = synthetic(640, 20, 10, 17);
+        models::Sequential m = dense_model(20, {8}, 10, "softmax", 4);
+        m.compile("sgd", "categorical_crossentropy");
+        int calls = 0;
+        auto stop = std::make_shared<callbacks::LambdaCallback>(callbacks::LambdaCallbackFunctions{
+            .on_train_batch_end = [&](std::int64_t batch, const callbacks::Logs&) {
+                ++calls;
+                if (batch == 2) m.stop_training = true;
+            }});
+        const auto h = m.fit(x, y, {.epochs = 4, .batch_size = 64, .verbose = 0, .callbacks = {stop}, .distribution = g_dp});
+        check(calls == (g_dp->is_chief() ? 3 : 0), "callbacks ran on a rank other than 0, or too often");
+        check(h.epoch.size() == 1 && m.optimizer()->iterations() == 3, "rank 0's stop_training did not stop this rank");
+        std::vector<std::uint64_t> mine = {checksum(m)};
+        check_same_on_every_rank(mine, "weights after a stop by rank 0's callback");
+        say("a callback's stop_training on rank 0 stopped every rank after the same step");
+    }
     // Tape path (mean squared error, linear output: not the fused step),
     // Adam, and a rank 0 that already trained a step before fit (its
     // weights and optimizer slots are what every rank must adopt).
