@@ -22,6 +22,7 @@
 #include "nabla/io/file.hpp"
 #include "nabla/io/idx.hpp"
 #include "nabla/io/image.hpp"
+#include "nabla/io/image_input.hpp"
 #include "nabla/io/npy.hpp"
 #include "nabla/io/plot.hpp"
 #include "nabla/layers.hpp"

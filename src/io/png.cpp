@@ -95,10 +95,12 @@ int auto_scale(int h, int w) {
 
 void save_image(const std::filesystem::path& path, const Tensor& image,
                 const ImageOptions& options) {
-    if (!image.defined() || image.ndim() != 2)
-        throw ShapeError("save_image: expected a 2-D (height, width) image, got shape " +
+    const bool rgb = image.defined() && image.ndim() == 3 && image.shape(2) == 3;
+    if (!image.defined() || (image.ndim() != 2 && !rgb))
+        throw ShapeError("save_image: expected a 2-D (height, width) image or an RGB (height, width, 3) "
+                         "one, got shape " +
                          (image.defined() ? to_string(image.shape()) : std::string("<undefined>")) +
-                         (image.defined() && image.ndim() == 3
+                         (image.defined() && image.ndim() == 3 && !rgb
                               ? "; pick one image, e.g. images[4]"
                               : ""));
     if (options.scale && (*options.scale < 1 || *options.scale > 64))
@@ -108,15 +110,17 @@ void save_image(const std::filesystem::path& path, const Tensor& image,
     if (h == 0 || w == 0)
         throw ShapeError("save_image: cannot save an empty image of shape " + to_string(image.shape()));
     const int s = options.scale.value_or(auto_scale(h, w));
+    const int c = rgb ? 3 : 1;  // RGB is stored as given, as imshow does: no colormap
     std::vector<std::uint8_t> v = detail::levels(image, "save_image");
-    std::vector<std::uint8_t> px(static_cast<std::size_t>(h) * s * w * s);
+    std::vector<std::uint8_t> px(static_cast<std::size_t>(h) * s * w * s * c);
     for (int y = 0; y < h * s; ++y)
-        for (int x = 0; x < w * s; ++x) {
-            std::uint8_t level = v[static_cast<std::size_t>(y / s) * w + x / s];
-            px[static_cast<std::size_t>(y) * w * s + x] =
-                options.cmap == Colormap::binary ? static_cast<std::uint8_t>(255 - level) : level;
-        }
-    detail::replace_file(path, detail::encode_png(px.data(), w * s, h * s, 1, path.string()));
+        for (int x = 0; x < w * s; ++x)
+            for (int k = 0; k < c; ++k) {
+                std::uint8_t level = v[(static_cast<std::size_t>(y / s) * w + x / s) * c + k];
+                if (!rgb && options.cmap == Colormap::binary) level = static_cast<std::uint8_t>(255 - level);
+                px[(static_cast<std::size_t>(y) * w * s + x) * c + k] = level;
+            }
+    detail::replace_file(path, detail::encode_png(px.data(), w * s, h * s, c, path.string()));
 }
 
 Tensor read_png(const std::filesystem::path& path) {

@@ -38,7 +38,8 @@ struct ImageOptions {
 
 // Saves a 2-D tensor (height, width) as an 8-bit greyscale PNG with a fixed
 // value range (0 and 255 always map to the colormap's ends, as
-// imshow(..., vmin=0, vmax=255)). ShapeError for other ranks.
+// imshow(..., vmin=0, vmax=255)). An (height, width, 3) tensor is saved as an
+// RGB PNG as given (imshow's RGB arrays: no colormap). ShapeError otherwise.
 void save_image(const std::filesystem::path& path, const Tensor& image,
                 const ImageOptions& options = {});
 
