@@ -7,6 +7,10 @@
 //   BM_FirstLayerForward/{dense,sparse}     X·W   (128×784 · 784×512)
 //   BM_FirstLayerWeightGrad/{dense,sparse}  Xᵀ·dY (784×128 · 128×512)
 //   BM_SparseIndex                          the per-batch count + indexing
+//   BM_FirstLayerByDensity/{dense,sparse}   forward + weight gradient (+ the
+//                                           indexing) on random data of a
+//                                           given density; args: threads,
+//                                           nonzero %: where the paths cross
 //   BM_DigitsStep/{dense,sparse}            the fused training step on
 //                                           successive digit batches
 #include <benchmark/benchmark.h>
@@ -81,6 +85,34 @@ void BM_SparseIndex(benchmark::State& state) {
     for (auto _ : state) benchmark::DoNotOptimize(l.in.prepare(l.x.data<float>(), kRows, kIn));
 }
 
+void BM_FirstLayerByDensity(benchmark::State& state, bool use_sparse) {
+    set_num_threads(static_cast<int>(state.range(0)));
+    const double density = static_cast<double>(state.range(1)) / 100;
+    random::Generator gen(2);
+    Tensor u = random::uniform({kRows, kIn}, 0.0, 1.0, gen);
+    std::vector<float> x(kRows * kIn);
+    for (std::int64_t i = 0; i < kRows * kIn; ++i) {
+        const float v = u.data<float>()[i];
+        x[static_cast<std::size_t>(i)] = v < density ? v + 0.01f : 0.0f;
+    }
+    Layer l;
+    std::vector<float> z(kRows * kUnits);
+    sparse::set_mode(sparse::Mode::sparse);
+    for (auto _ : state) {
+        if (use_sparse) {
+            l.in.prepare(x.data(), kRows, kIn);
+            l.in.forward(l.W.data(), kUnits, z.data());
+            l.in.weight_gradient(l.dY.data(), kUnits, l.out.data());
+        } else {
+            detail::dense::product<float>(false, false, kRows, kUnits, kIn, x.data(), l.W.data(), z.data());
+            detail::dense::product<float>(true, false, kIn, kUnits, kRows, x.data(), l.dY.data(), l.out.data());
+        }
+        benchmark::ClobberMemory();
+    }
+    sparse::set_mode(sparse::Mode::automatic);
+    set_rate(state, 2 * kLayerFlops);
+}
+
 // One epoch's worth of steps (79 batches) over the 10,000 digits.
 void BM_DigitsStep(benchmark::State& state, bool use_sparse) {
     set_num_threads(static_cast<int>(state.range(0)));
@@ -115,5 +147,7 @@ BENCHMARK_CAPTURE(BM_FirstLayerForward, sparse, true)->Arg(1)->Arg(2)->UseRealTi
 BENCHMARK_CAPTURE(BM_FirstLayerWeightGrad, dense, false)->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK_CAPTURE(BM_FirstLayerWeightGrad, sparse, true)->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK(BM_SparseIndex);
+BENCHMARK_CAPTURE(BM_FirstLayerByDensity, dense, false)->ArgsProduct({{1, 2}, {10, 20, 30, 40, 50}})->UseRealTime();
+BENCHMARK_CAPTURE(BM_FirstLayerByDensity, sparse, true)->ArgsProduct({{1, 2}, {10, 20, 30, 40, 50}})->UseRealTime();
 BENCHMARK_CAPTURE(BM_DigitsStep, dense, false)->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK_CAPTURE(BM_DigitsStep, sparse, true)->Arg(1)->Arg(2)->UseRealTime();

@@ -4,6 +4,7 @@
 // bench/side_by_side runs it idle and with one busy loop per core (the
 // under-load row), and on the MNIST digits (the sparse-input row).
 //   plain_fit <dir> <train|test> <samples> <epochs>
+// (a <dir> whose path contains "fashion" holds Fashion-MNIST, else MNIST)
 // prints one JSON object: epoch_seconds (one per epoch), density (the
 // first batch's nonzero fraction).
 #include <chrono>
@@ -40,7 +41,10 @@ int main(int argc, char** argv) {
     const auto subset = std::string(argv[2]) == "test" ? datasets::Subset::test : datasets::Subset::train;
     const std::int64_t samples = std::atoll(argv[3]);
     const int epochs = std::atoi(argv[4]);
-    auto [images, labels] = datasets::mnist::load_subset(subset, dir);
+    // nabla tells the two data sets apart by their contents.
+    const bool fashion = dir.string().find("fashion") != std::string::npos;
+    auto [images, labels] =
+        fashion ? datasets::fashion_mnist::load_subset(subset, dir) : datasets::mnist::load_subset(subset, dir);
     const std::int64_t n = std::min<std::int64_t>(samples, images.shape(0));
     const Tensor x = images.reshape({images.shape(0), 784}).astype(float32)(Slice(0, n)) / 255;
     const Tensor y = utils::to_categorical(labels(Slice(0, n)));

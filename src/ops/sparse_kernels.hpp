@@ -27,20 +27,13 @@ void set_mode(Mode m);  // for tests; overrides the environment
 
 // The density (nonzero fraction) at or below which the sparse path is taken
 // (measured: docs/PERFORMANCE.md).
-inline constexpr double kMaxDensity = 0.30;
+inline constexpr double kMaxDensity = 0.25;
 
 // Batches that took the sparse path, process-wide (a test hook).
 std::int64_t sparse_batches();
 
 // Nonzeros of a rows × K batch.
 std::int64_t count_nonzeros(const float* X, std::int64_t rows, std::int64_t K);
-
-// Z = X·W over the nonzeros given by row: Z (rows × N) is overwritten.
-void forward(const std::int32_t* row_start, const std::int32_t* cols, const float* vals, std::int64_t rows,
-             const float* W, std::int64_t N, float* Z);
-// dW = Xᵀ·dY over the nonzeros given by column: dW (K × N) is overwritten.
-void weight_gradient(const std::int32_t* col_start, const std::int32_t* row_ids, const float* vals, std::int64_t K,
-                     const float* dY, std::int64_t N, float* dW);
 
 class SparseInput {
 public:
@@ -50,11 +43,14 @@ public:
     bool active() const { return active_; }
     double density() const { return density_; }
 
-    void forward(const float* W, std::int64_t N, float* Z) const;
-    void weight_gradient(const float* dY, std::int64_t N, float* dW) const;
+    // Z (rows × N) = X·W, W: K × N; Z is overwritten.
+    void forward(const float* W, std::int64_t N, float* Z);
+    // dW (K × N) = Xᵀ·dY, dY: rows × N; dW is overwritten.
+    void weight_gradient(const float* dY, std::int64_t N, float* dW);
 
 private:
     void index(const float* X, std::int64_t rows, std::int64_t K);
+    float* scratch(std::int64_t R, std::int64_t N);
 
     bool active_ = false;
     double density_ = 1.0;
@@ -63,6 +59,7 @@ private:
     std::vector<float> row_vals_;
     std::vector<std::int32_t> col_start_, row_ids_;  // by column (CSC)
     std::vector<float> col_vals_;
+    std::vector<float> packed_;  // W or dY in column tiles (sparse_kernels.cpp)
 };
 
 }  // namespace nabla::detail::sparse
