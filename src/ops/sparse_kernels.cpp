@@ -142,9 +142,17 @@ bool SparseInput::prepare(const float* X, std::int64_t rows, std::int64_t K) {
     const Mode m = mode();
     active_ = false;
     if (m == Mode::dense || rows * K == 0 || rows * K > std::int64_t{1} << 31) return false;
-    const std::int64_t nnz = count_nonzeros(X, rows, K);
-    density_ = static_cast<double>(nnz) / static_cast<double>(rows * K);
-    if (m == Mode::automatic && density_ > kMaxDensity) return false;
+    if (m == Mode::automatic) {
+        // Rows in blocks of 16, stopping as soon as the batch is known to be
+        // too dense: a dense batch pays for a fraction of one pass.
+        const auto limit = static_cast<std::int64_t>(kMaxDensity * static_cast<double>(rows * K));
+        std::int64_t nnz = 0, r = 0;
+        for (; r < rows && nnz <= limit; r += 16) nnz += count_nonzeros(X + r * K, std::min<std::int64_t>(16, rows - r), K);
+        density_ = static_cast<double>(nnz) / static_cast<double>(std::min(r, rows) * K);  // of the rows counted
+        if (nnz > limit) return false;
+    } else {
+        density_ = static_cast<double>(count_nonzeros(X, rows, K)) / static_cast<double>(rows * K);
+    }
     index(X, rows, K);
     active_ = true;
     g_sparse_batches.fetch_add(1, std::memory_order_relaxed);

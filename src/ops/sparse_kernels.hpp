@@ -41,6 +41,8 @@ public:
     // them. True when the sparse path is taken for this batch.
     bool prepare(const float* X, std::int64_t rows, std::int64_t K);
     bool active() const { return active_; }
+    // The nonzero fraction measured (a dense batch: of the rows counted
+    // before the count stopped).
     double density() const { return density_; }
 
     // Z (rows × N) = X·W, W: K × N; Z is overwritten.

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <ostream>
 #include <random>
 #include <vector>
 
@@ -50,6 +51,11 @@ struct Shape3 {
     std::int64_t rows, K, N;
     double density;
 };
+
+// ctest lists the case by its shape, not as bytes.
+void PrintTo(const Shape3& s, std::ostream* os) {
+    *os << s.rows << "x" << s.K << "x" << s.N << " density " << s.density;
+}
 
 class SparseProducts : public ::testing::TestWithParam<Shape3> {};
 
