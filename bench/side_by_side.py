@@ -8,6 +8,15 @@ epochs 2..N of every round, the ratio to nabla at the same thread count,
 achieved GFLOP/s (98.2 GFLOP per epoch, of which 97.9 are matrix products),
 peak resident memory, test accuracy and evaluation throughput.
 
+Two further tables (--tables): "digits", the book's model trained by a plain
+program that links nabla (bench/plain/plain_fit.cpp) on the 10,000 MNIST test
+digits (~81% zeros), first-layer products dense (NABLA_SPARSE_INPUT=dense)
+and zero-skipping (the automatic choice), as effective GFLOP/s (the dense
+epoch's 16.4 GFLOP over the time) against the FMA peak; and "load", the same
+plain program on 15,000 Fashion-MNIST images with no environment variables,
+idle and then with one busy loop per core (started and stopped here), and
+libtorch the same way (PyTorch if the libtorch peer is not built).
+
 Peers, each at its best settings measured here (bench/RESULTS.md): libtorch
 C++ (Debian libtorch-dev, built from bench/peers/torch_mlp.cpp), PyTorch
 (Debian python3-torch) and, when a Python that imports tensorflow and keras
@@ -27,6 +36,8 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = "/usr/share/datasets/fashion-mnist"
 GFLOP_PER_EPOCH = 98.2
+MNIST = os.environ.get("NABLA_MNIST_DIR", os.path.join(ROOT, "..", "shared", "data", "mnist"))
+PLAIN = os.path.join(ROOT, "build/release/bench/nabla_plain_fit")
 
 
 def has_avx512():
@@ -116,12 +127,90 @@ def ceilings(threads):
     return ({t: peak[t] for t in threads if t in peak}, {t: sgemm[t] for t in threads if t in sgemm})
 
 
+def median_epoch(res):
+    return statistics.median(res["epoch_seconds"][1:] or res["epoch_seconds"])
+
+
+def digits_table(rounds, ceiling):
+    """The sparse first layer on MNIST digits: dense vs zero-skipping."""
+    if not os.path.exists(PLAIN) or not os.path.exists(os.path.join(MNIST, "t10k-images-idx3-ubyte.gz")):
+        print(f"(digits table skipped: needs {PLAIN} and the MNIST test set in {MNIST})")
+        return
+    gflop = GFLOP_PER_EPOCH * 10000 / 60000
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NABLA_", "OMP_", "GOMP_"))}
+    paths = {"dense": dict(env, NABLA_SPARSE_INPUT="dense"), "sparse (auto)": env}
+    times = {p: [] for p in paths}
+    for _ in range(rounds):
+        for p, e in paths.items():
+            times[p].append(median_epoch(run_once(lambda hist, e=e: ([PLAIN, MNIST, "test", "10000", "4"], e))))
+    threads = os.cpu_count()
+    peak = ceiling.get(threads) or (max(ceiling.values()) if ceiling else None)
+    print(f"\nMNIST digits (10,000 test images as training data, {threads} thr, plain program): "
+          f"dense FMA floor {gflop / peak:.3f} s/epoch" if peak else "")
+    print("| first-layer path | median s/epoch | effective GFLOP/s | % of FMA peak | dense / this |")
+    print("|---|---|---|---|---|")
+    dense = statistics.median(times["dense"])
+    for p, ts in times.items():
+        med = statistics.median(ts)
+        pct = f"{100 * gflop / med / peak:.0f}%" if peak else "-"
+        print(f"| {p} | {med:.3f} | {gflop / med:.0f} | {pct} | {dense / med:.2f}x |")
+
+
+def busy_loops(n):
+    return [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
+
+
+def load_table(epochs):
+    """Idle vs loaded epoch time with one busy loop per core."""
+    cores = os.cpu_count()
+    fashion = os.path.join(DATA, "train-images-idx3-ubyte.gz")
+    if not os.path.exists(PLAIN) or not os.path.exists(fashion):
+        print(f"(load table skipped: needs {PLAIN} and {DATA})")
+        return
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NABLA_", "OMP_", "GOMP_"))}
+    runs = [("nabla, a plain program", lambda hist: ([PLAIN, DATA, "train", "15000", str(epochs)], env))]
+    torch_bin = os.path.join(ROOT, "build/peers/torch_mlp")
+    if os.path.exists(torch_bin):
+        runs.append((f"libtorch C++ ({cores} thr)", lambda hist: (
+            [torch_bin, DATA, str(epochs), str(cores), "15000"], torch_env(cores))))
+    elif subprocess.run([sys.executable, "-c", "import torch"], capture_output=True).returncode == 0:
+        runs.append((f"PyTorch ({cores} thr; libtorch peer not built)", lambda hist: (
+            [sys.executable, os.path.join(ROOT, "bench/peers/torch_mlp.py"), DATA, str(epochs), str(cores), "15000"],
+            torch_env(cores))))
+    print(f"\nUnder load (15,000 Fashion-MNIST images, {epochs} epochs; loaded: {cores} busy loops, one per core)")
+    print("| program | idle s/epoch | loaded s/epoch | loaded / idle | target <= 2.5x |")
+    print("|---|---|---|---|---|")
+    for name, make in runs:
+        idle = median_epoch(run_once(make))
+        loops = busy_loops(cores)
+        try:
+            time.sleep(0.5)
+            loaded = median_epoch(run_once(make))
+        finally:
+            for p in loops:
+                p.kill()
+                p.wait()
+        print(f"| {name} | {idle:.3f} | {loaded:.3f} | {loaded / idle:.2f}x | "
+              f"{'yes' if loaded / idle <= 2.5 else 'no'} |")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--tables", default="main,digits,load",
+                    help="comma-separated: main (the contestants), digits (sparse inputs), load (under load)")
+    ap.add_argument("--load-epochs", type=int, default=3)
     args = ap.parse_args()
+    tables = set(args.tables.split(","))
+    if "main" not in tables:
+        ceiling, _ = ceilings([os.cpu_count()]) if "digits" in tables else ({}, {})
+        if "digits" in tables:
+            digits_table(args.rounds, ceiling)
+        if "load" in tables:
+            load_table(args.load_epochs)
+        return
     threads = [int(t) for t in args.threads.split(",")]
     runners = contestants(threads, args.epochs)
     times = {name: [] for name, _, _ in runners}
@@ -168,6 +257,10 @@ def main():
         if family != "nabla":
             print(f"best nabla ({best['nabla'][0]}, {ours:.3f} s) vs best {family} ({name}, {med:.3f} s): "
                   f"nabla is {med / ours:.2f}x faster")
+    if "digits" in tables:
+        digits_table(args.rounds, ceiling)
+    if "load" in tables:
+        load_table(args.load_epochs)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,6 @@
 //   nabla train [--dataset mnist|fashion_mnist] [--epochs 5] ...
 //   nabla show --dataset mnist --index 4 [--png digit.png]
 //   nabla evaluate model.keras --dataset mnist     (also predict, summary)
-#include <unistd.h>
-
 #include <cstdlib>
 #include <iostream>
 #include <string>
@@ -13,21 +11,6 @@
 #include "nabla/data/datasets.hpp"
 
 namespace {
-
-// libgomp's idle threads spin for 300,000 iterations (milliseconds) before
-// they sleep. On a machine doing anything else, a spinning thread holds the
-// core its partner needs: a 2-thread epoch took 160 s instead of 1.1 s under
-// a parallel build (docs/PERFORMANCE.md). 10,000 spins cost 6% on an idle
-// machine (1.19 vs 1.13 s/epoch) and are 6x faster than the default under
-// load; 1,000 is faster still under load but 25% slower when idle. libgomp
-// reads the setting once, when it is loaded, before main(), so the tool sets
-// it and runs itself again; a user's own OMP_WAIT_POLICY or GOMP_SPINCOUNT
-// always wins.
-void relaunch_with_short_spin(char** argv) {
-    if (std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT")) return;
-    ::setenv("GOMP_SPINCOUNT", "10000", 0);
-    ::execv("/proc/self/exe", argv);  // returns only on failure: carry on with the default spin
-}
 
 // The library's message tells a C++ caller to pass load_data(dir); a user of
 // the tool needs the flag instead.
@@ -45,7 +28,6 @@ std::string cli_remedy(const nabla::datasets::DataUnavailable& e) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    relaunch_with_short_spin(argv);
     CLI::App app{"nabla: Keras-style deep learning in C++ (Deep Learning with Python, chapter 2)"};
     app.require_subcommand(1);
     nabla::cli::add_train_command(app);

@@ -1,7 +1,8 @@
 // The book's model in libtorch C++, trained exactly as nabla trains it:
 // 784 -> Dense(512, relu) -> Dense(10, softmax), RMSprop with Keras's
 // defaults (lr 1e-3, rho 0.9, eps 1e-7), batch 128, shuffled each epoch.
-//   torch_mlp <data_dir> <epochs> <threads>
+//   torch_mlp <data_dir> <epochs> <threads> [samples]
+// (samples: train on the first N images only; the under-load row uses 15,000)
 // prints one JSON object: epoch_seconds, test_accuracy, eval_images_per_s.
 #include <torch/torch.h>
 #include <zlib.h>
@@ -46,6 +47,11 @@ int main(int argc, char** argv) {
     torch::set_num_threads(std::stoi(argv[3]));
     torch::manual_seed(0);
     auto x = images(dir + "/train-images-idx3-ubyte.gz"), y = labels(dir + "/train-labels-idx1-ubyte.gz");
+    if (argc > 4) {
+        const int64_t keep = std::min<int64_t>(std::stoll(argv[4]), x.size(0));
+        x = x.slice(0, 0, keep).clone();
+        y = y.slice(0, 0, keep).clone();
+    }
     auto xt = images(dir + "/t10k-images-idx3-ubyte.gz"), yt = labels(dir + "/t10k-labels-idx1-ubyte.gz");
     torch::nn::Sequential model(torch::nn::Linear(784, 512), torch::nn::ReLU(), torch::nn::Linear(512, 10));
     torch::optim::RMSprop opt(model->parameters(), torch::optim::RMSpropOptions(1e-3).alpha(0.9).eps(1e-7));

@@ -22,6 +22,8 @@ def main():
     torch.manual_seed(0)
     x = torch.from_numpy(idx(f"{d}/train-images-idx3-ubyte.gz", 16).reshape(-1, 784).astype(np.float32) / 255)
     y = torch.from_numpy(idx(f"{d}/train-labels-idx1-ubyte.gz", 8).astype(np.int64))
+    if len(sys.argv) > 4:  # train on the first N images only (the under-load row)
+        x, y = x[:int(sys.argv[4])].clone(), y[:int(sys.argv[4])].clone()
     xt = torch.from_numpy(idx(f"{d}/t10k-images-idx3-ubyte.gz", 16).reshape(-1, 784).astype(np.float32) / 255)
     yt = torch.from_numpy(idx(f"{d}/t10k-labels-idx1-ubyte.gz", 8).astype(np.int64))
     model = torch.nn.Sequential(torch.nn.Linear(784, 512), torch.nn.ReLU(), torch.nn.Linear(512, 10))

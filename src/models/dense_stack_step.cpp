@@ -7,6 +7,7 @@
 #include "nabla/layers/dense.hpp"
 #include "nabla/models/sequential.hpp"
 #include "ops/dense_kernels.hpp"
+#include "ops/sparse_kernels.hpp"
 
 namespace nabla::models::detail {
 
@@ -245,8 +246,10 @@ private:
             const Stage& s = stages_[i];
             float* z = acts_[i].data<float>();
             // s.W() is placed for the product: Variable storage comes from
-            // detail::copy_placed_for_product.
-            kernels::product<float>(false, false, rows, s.units, s.in, a, s.W(), z);
+            // detail::copy_placed_for_product. A sparse enough input batch
+            // skips its zeros (ops/sparse_kernels.hpp).
+            if (i == 0 && first_input_.prepare(a, rows, s.in)) first_input_.forward(s.W(), s.units, z);
+            else kernels::product<float>(false, false, rows, s.units, s.in, a, s.W(), z);
             kernels::bias_activation<float>(z, s.b(), rows, s.units, s.activation);
             a = z;
         }
@@ -286,7 +289,9 @@ private:
             const float* delta = deltas_[i].data<float>();
             const float* input = i == 0 ? x : acts_[i - 1].data<float>();
             if (s.has_bias) kernels::column_sums<float>(delta, rows, s.units, grads_[--g].data<float>());
-            kernels::product<float>(true, false, s.in, s.units, rows, input, delta, grads_[--g].data<float>());
+            float* dW = grads_[--g].data<float>();
+            if (i == 0 && first_input_.active()) first_input_.weight_gradient(delta, s.units, dW);
+            else kernels::product<float>(true, false, s.in, s.units, rows, input, delta, dW);
             if (i == 0) break;  // the input's gradient is never needed
             const Stage& below = stages_[i - 1];
             float* d = deltas_[i - 1].data<float>();
@@ -328,6 +333,7 @@ private:
     std::vector<float> targets_, scratch_;
     std::vector<std::int32_t> class_ids_;
     Tensor output_view_;
+    nabla::detail::sparse::SparseInput first_input_;  // the batch's nonzeros, when sparse enough
 };
 
 }  // namespace

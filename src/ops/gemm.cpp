@@ -3,8 +3,10 @@
 #include "gemm.hpp"
 
 #include <oneapi/dnnl/dnnl.h>
+#include <omp.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <string>
 
 #include "core/parallel.hpp"
@@ -28,16 +30,87 @@ Tensor copy_placed_for_product(const Tensor& t) {
     return placed;
 }
 
+namespace {
+
+// Which threads run oneDNN's sgemm. nabla (the default): oneDNN runs
+// single-threaded on each thread of nabla's own team, over a share of C's
+// columns (or rows), so the process has one thread team, whose idle threads
+// sleep after a short spin. openmp: oneDNN's own OpenMP team (Debian's
+// libdnnl is built with it), whose idle threads spin for milliseconds and
+// starve a loaded machine (docs/PERFORMANCE.md, "Threads and a busy
+// machine"). NABLA_SGEMM_TEAM=nabla|openmp, read once; for measurements.
+bool sgemm_on_openmp_team() {
+    static const bool openmp = [] {
+        const char* env = std::getenv("NABLA_SGEMM_TEAM");
+        if (!env || !*env || std::string(env) == "nabla") return false;
+        if (std::string(env) == "openmp") return true;
+        throw ValueError(std::string("NABLA_SGEMM_TEAM must be nabla or openmp, got '") + env + "'");
+    }();
+    return openmp;
+}
+
+// OpenMP's team size is a per-thread setting: apply `n` on the calling
+// thread whenever it changed.
+void set_openmp_threads(int n) {
+    thread_local int applied = 0;
+    if (n != applied) {
+        omp_set_num_threads(n);
+        applied = n;
+    }
+}
+
+void sgemm_call(char ta, char tb, std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A,
+                std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C, std::int64_t ldc) {
+    const dnnl_status_t st = dnnl_sgemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    if (st != dnnl_success) throw Error("matmul: oneDNN sgemm failed with status " + std::to_string(st));
+}
+
+// Products below this many multiply-adds stay on one thread (the book's
+// second layer: 0.65 M; its first: 51 M).
+constexpr std::int64_t kSgemmSplitWork = std::int64_t{1} << 21;
+
+// C = alpha·op(A)·op(B) + beta·C over nabla's team: each chunk is one
+// single-threaded oneDNN call on a block of C's columns (a multiple of 16
+// wide) or, when C is narrow, of its rows. The split depends only on the
+// shape and the thread count, so results repeat for a given thread count.
+void sgemm_on_nabla_team(bool ta, bool tb, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
+                         const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
+                         std::int64_t ldc) {
+    const char cta = ta ? 'T' : 'N', ctb = tb ? 'T' : 'N';
+    const bool by_columns = N >= 128;
+    const std::int64_t unit = by_columns ? 16 : 8, extent = by_columns ? N : M;
+    const std::int64_t blocks = (extent + unit - 1) / unit;
+    const std::int64_t chunks = M * N * K < kSgemmSplitWork ? 1 : std::min<std::int64_t>(get_num_threads(), blocks);
+    auto body = [&](std::int64_t c) {
+        set_openmp_threads(1);
+        const std::int64_t b = std::min(extent, blocks * c / chunks * unit),
+                           e = std::min(extent, blocks * (c + 1) / chunks * unit);
+        if (b >= e) return;
+        if (by_columns)  // columns b..e of op(B) and C
+            sgemm_call(cta, ctb, M, e - b, K, alpha, A, lda, tb ? B + b * ldb : B + b, ldb, beta, C + b, ldc);
+        else  // rows b..e of op(A) and C
+            sgemm_call(cta, ctb, e - b, N, K, alpha, ta ? A + b : A + b * lda, lda, B, ldb, beta, C + b * ldc, ldc);
+    };
+    run_chunks(chunks, ChunkBody(body));
+}
+
+}  // namespace
+
 template <>
 void gemm<float>(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
                  const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
                  std::int64_t ldc) {
     if (M == 0 || N == 0) return;
-    matrix_library_calls().fetch_add(1, std::memory_order_relaxed);
-    const dnnl_status_t st = dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', M, N, K, alpha, A, lda, B, ldb,
-                                        beta, C, ldc);
-    matrix_library_calls().fetch_sub(1, std::memory_order_relaxed);
-    if (st != dnnl_success) throw Error("matmul: oneDNN sgemm failed with status " + std::to_string(st));
+    struct InFlight {  // counted while oneDNN runs (see matrix_library_calls)
+        InFlight() { matrix_library_calls().fetch_add(1, std::memory_order_relaxed); }
+        ~InFlight() { matrix_library_calls().fetch_sub(1, std::memory_order_relaxed); }
+    } in_flight;
+    if (sgemm_on_openmp_team()) {
+        set_openmp_threads(get_num_threads());
+        sgemm_call(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    } else {
+        sgemm_on_nabla_team(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    }
 }
 
 template <typename T>

@@ -3,7 +3,8 @@
 // tensordot, the fused dense layer) builds on. Row-major:
 //   C = alpha · op(A) · op(B) + beta · C,  op(A) is M×K, op(B) is K×N,
 // where op(X) is X or Xᵀ, and ld* are row strides in elements.
-// float goes to oneDNN's sgemm (threads: the shared OpenMP team); double and
+// float goes to oneDNN's sgemm (single-threaded on each thread of nabla's
+// team, over a share of C's columns: see gemm.cpp); double and
 // the integer types use our own blocked kernel.
 #include <cstdint>
 

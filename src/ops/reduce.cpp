@@ -93,20 +93,18 @@ void fold_kernel(const Tensor& x, Tensor& out_keep) {
     };
     const std::array<std::int64_t, 2> base{view.offset(), x.offset()};
     if (rows == 1 && so == 0 && inner >= 2 * detail::kParallelGrain && get_num_threads() > 1) {
-        // A full reduction: per-thread partials, folded in thread order.
+        // A full reduction: per-chunk partials, folded in chunk order (the
+        // split depends only on the size and the thread count).
         // Each partial starts from its chunk's first element, not from an
         // "identity": lowest() is no identity for a max over -inf (nor max()
         // for a min over +inf), and the first element keeps NaN too.
-        std::vector<A> partial(static_cast<std::size_t>(get_num_threads()));
-        std::vector<char> used(partial.size(), 0);
-        detail::parallel_for(inner, detail::kParallelGrain, [&](std::int64_t b, std::int64_t e) {
-            const int t = omp_get_thread_num();
+        std::vector<A> partial(static_cast<std::size_t>(detail::parallel_chunk_count(inner, detail::kParallelGrain)));
+        const std::int64_t chunks = detail::parallel_chunks(inner, detail::kParallelGrain,
+                                                            [&](std::int64_t c, std::int64_t b, std::int64_t e) {
             const T* p = in + base[1] + b * si;
-            partial[t] = fold_run<F>(p + si, e - b - 1, si, static_cast<A>(p[0]));
-            used[t] = 1;
+            partial[static_cast<std::size_t>(c)] = fold_run<F>(p + si, e - b - 1, si, static_cast<A>(p[0]));
         });
-        for (std::size_t t = 0; t < partial.size(); ++t)
-            if (used[t]) o[base[0]] = fold<F>(o[base[0]], partial[t]);
+        for (std::int64_t c = 0; c < chunks; ++c) o[base[0]] = fold<F>(o[base[0]], partial[static_cast<std::size_t>(c)]);
         return;
     }
     bool rows_independent = true;  // every row writes distinct outputs

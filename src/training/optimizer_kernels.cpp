@@ -1,7 +1,9 @@
 #include "optimizer_kernels.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <vector>
 
 #include "../core/parallel.hpp"
 
@@ -218,14 +220,22 @@ void adam_update(T* w, const T* g, std::int64_t n, const StepScalars<T>& s, cons
 
 template <typename T>
 double squared_norm(const T* g, std::int64_t n) {
-    double total = 0.0;
-    detail::parallel_for(n, detail::kParallelGrain, [&](std::int64_t begin, std::int64_t end) {
+    // Per-chunk partials summed in chunk order: the same value for a given
+    // thread count, whichever thread ran which chunk. On the stack up to
+    // kStackChunks threads (no allocation in a training step).
+    constexpr std::int64_t kStackChunks = 64;
+    const std::int64_t chunks = detail::parallel_chunk_count(n, detail::kParallelGrain);
+    std::array<double, kStackChunks> stack{};
+    std::vector<double> heap(chunks > kStackChunks ? static_cast<std::size_t>(chunks) : 0);
+    double* partial = chunks > kStackChunks ? heap.data() : stack.data();
+    detail::parallel_chunks(n, detail::kParallelGrain, [&](std::int64_t c, std::int64_t begin, std::int64_t end) {
         double acc = 0.0;
 #pragma omp simd reduction(+ : acc)
         for (std::int64_t i = begin; i < end; ++i) acc += static_cast<double>(g[i]) * static_cast<double>(g[i]);
-#pragma omp atomic
-        total += acc;
+        partial[c] = acc;
     });
+    double total = 0.0;
+    for (std::int64_t c = 0; c < chunks; ++c) total += partial[c];
     return total;
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // The one thread knob. Honoured by every nabla kernel and by the matrix
-// library (both use the same OpenMP thread team).
+// library (one thread team, nabla's own: src/core/thread_pool.hpp).
 //   nabla::set_num_threads(n) or the environment variable NABLA_NUM_THREADS;
 //   default: all cores. No thread starts before the first parallel work.
 namespace nabla {
