@@ -218,3 +218,67 @@ TEST(CpuLevel, NablaCpuForcesALevelAndRejectsUnknownOrUnsupportedOnes) {
         }
     }
 }
+
+// RMSprop's float block at every level against the scalar formula, with and
+// without momentum and centering, clipping and weight decay: the baseline
+// level gives the same bits (no FMA there; sqrt and division are correctly
+// rounded), the FMA levels agree within rounding (g++ contracts a·b + c into
+// an FMA where the target has one, as the -march=native build always did).
+TEST(SgemmLevels, RmspropBlockIsBitIdenticalAtEveryLevel) {
+    using detail::kernels::RmspropArgs;
+    const std::int64_t n = 1000;  // not a multiple of any vector width
+    std::mt19937 gen(5);
+    std::uniform_real_distribution<float> u(-1, 1);
+    std::vector<float> w0(n), g(n), v0(n), a0(n), m0(n);
+    for (std::int64_t i = 0; i < n; ++i) {
+        w0[i] = u(gen), g[i] = 3 * u(gen), v0[i] = std::abs(u(gen)), a0[i] = 0.1f * u(gen), m0[i] = 0.01f * u(gen);
+    }
+    for (int variant = 0; variant < 4; ++variant) {
+        const bool centered = variant & 1, momentum = variant & 2;
+        const RmspropArgs s{0.001f, variant == 3 ? 0.5f : 1.0f, variant == 1 ? 0.7f : 1e30f, variant == 2 ? 0.01f : 0.0f,
+                            0.9f, 0.1f, momentum ? 0.5f : 0.0f, 1e-7f};
+        // The scalar formula of training/optimizer_kernels.cpp.
+        std::vector<float> w = w0, v = v0, a = a0, m = m0;
+        for (std::int64_t i = 0; i < n; ++i) {
+            float gi = g[i] * s.grad_scale;
+            gi = gi < -s.clip ? -s.clip : gi;
+            gi = gi > s.clip ? s.clip : gi;
+            v[i] = s.rho * v[i] + s.one_minus_rho * (gi * gi);
+            float root = v[i] + s.epsilon;
+            if (centered) {
+                a[i] = s.rho * a[i] + s.one_minus_rho * gi;
+                root = v[i] - a[i] * a[i] + s.epsilon;
+            }
+            root = std::sqrt(root);
+            const float wd = w[i] - w[i] * s.decay * s.lr;
+            if (momentum) {
+                m[i] = s.momentum * m[i] + (s.lr * gi) / root;
+                w[i] = wd - m[i];
+            } else {
+                w[i] = wd - (s.lr * gi) / root;
+            }
+        }
+        for (CpuLevel level : supported_cpu_levels()) {
+            std::vector<float> lw = w0, lv = v0, la = a0, lm = m0;
+            detail::kernels::float_kernels_for(level)->rmsprop_block(
+                lw.data(), g.data(), lv.data(), centered ? la.data() : nullptr, momentum ? lm.data() : nullptr, n, s);
+            const std::string what = std::string(cpu_level_name(level)) + " variant " + std::to_string(variant);
+            if (level == CpuLevel::baseline) {
+                EXPECT_EQ(lw, w) << what;
+                EXPECT_EQ(lv, v) << what;
+                if (centered) {
+                    EXPECT_EQ(la, a) << what;
+                }
+                if (momentum) {
+                    EXPECT_EQ(lm, m) << what;
+                }
+                continue;
+            }
+            for (std::int64_t i = 0; i < n; ++i) {
+                ASSERT_NEAR(lw[i], w[i], 1e-6f * (1 + std::abs(w[i]))) << what << " w[" << i << "]";
+                ASSERT_NEAR(lv[i], v[i], 1e-6f * (1 + std::abs(v[i]))) << what << " v[" << i << "]";
+                if (momentum) ASSERT_NEAR(lm[i], m[i], 1e-6f * (1 + std::abs(m[i]))) << what << " m[" << i << "]";
+            }
+        }
+    }
+}

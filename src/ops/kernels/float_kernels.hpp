@@ -18,11 +18,25 @@ using SgemmFn = void (*)(bool trans_a, bool trans_b, std::int64_t M, std::int64_
                          const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
                          std::int64_t ldc, float* pack_a, float* pack_b);
 
+// RMSprop's scalars (training/optimizer_kernels.hpp's StepScalars and
+// RMSpropKernel, float).
+struct RmspropArgs {
+    float lr, grad_scale, clip, decay;
+    float rho, one_minus_rho, momentum, epsilon;
+};
+// Elements per RMSprop block: the radicand buffer (4 KiB) stays in L1.
+inline constexpr std::int64_t kRmspropBlock = 1024;
+// One block of at most kRmspropBlock weights: w, g, the velocity v, and the
+// average gradient (centered) and momentum, each null when off.
+using RmspropBlockFn = void (*)(float* w, const float* g, float* v, float* mg, float* m, std::int64_t len,
+                                const RmspropArgs& args);
+
 struct FloatKernels {
     CpuLevel level;
     std::int64_t mr, nr;      // the micro-kernel's register tile: rows of A, columns of B
     std::int64_t mc, kc, nc;  // cache blocks: A's block mc×kc stays in L2, B's kc×nc in L3
     SgemmFn sgemm;
+    RmspropBlockFn rmsprop_block;
 
     std::int64_t k_block(std::int64_t K) const {  // K split into equal blocks of at most kc
         const std::int64_t blocks = (K + kc - 1) / kc;
