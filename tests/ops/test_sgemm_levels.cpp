@@ -277,7 +277,9 @@ TEST(SgemmLevels, RmspropBlockIsBitIdenticalAtEveryLevel) {
             for (std::int64_t i = 0; i < n; ++i) {
                 ASSERT_NEAR(lw[i], w[i], 1e-6f * (1 + std::abs(w[i]))) << what << " w[" << i << "]";
                 ASSERT_NEAR(lv[i], v[i], 1e-6f * (1 + std::abs(v[i]))) << what << " v[" << i << "]";
-                if (momentum) ASSERT_NEAR(lm[i], m[i], 1e-6f * (1 + std::abs(m[i]))) << what << " m[" << i << "]";
+                if (momentum) {
+                    ASSERT_NEAR(lm[i], m[i], 1e-6f * (1 + std::abs(m[i]))) << what << " m[" << i << "]";
+                }
             }
         }
     }
