@@ -18,9 +18,9 @@ NABLA_REQUIRE_ALL=1 ctest --test-dir "build/$preset" --output-on-failure -j"$(np
 # oracle); the full suite above ran the default (best) level.
 levels_subset='GradientTape.*:GradientCheck.*:Dense.*:Elementwise*:Linalg*:NN*:Reduce*:SgemmLevels.*:CpuLevel.*'
 levels_subset+=':Fit.*:Sequential.*:*FusedStep*:Optimizers.*:Losses.*:BookTrainingLoop.*:KerasOptimizerOracle.*'
-default_level=$("build/$preset/apps/nabla/nabla" --version | sed -n 's/^CPU level: \([a-z0-9]*\).*/\1/p')
+default_level=$("build/$preset/apps/nabla" --version | sed -n 's/^CPU level: \([a-z0-9]*\).*/\1/p')
 for level in baseline avx2 avx512; do
-  if [[ "$level" != "$default_level" ]] && NABLA_CPU=$level "build/$preset/apps/nabla/nabla" --version >/dev/null 2>&1; then
+  if [[ "$level" != "$default_level" ]] && NABLA_CPU=$level "build/$preset/apps/nabla" --version >/dev/null 2>&1; then
     echo "== NABLA_CPU=$level"
     NABLA_CPU=$level NABLA_REQUIRE_ALL=1 GOMP_SPINCOUNT=1000 "build/$preset/tests/nabla_tests" \
       --gtest_filter="$levels_subset" --gtest_brief=1
