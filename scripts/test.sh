@@ -12,6 +12,20 @@ bash scripts/build.sh "$preset"
 # Everything a test needs is installed above, so none may skip: tests that
 # would skip on a bare checkout fail instead (tests/support/requirements.hpp).
 NABLA_REQUIRE_ALL=1 ctest --test-dir "build/$preset" --output-on-failure -j"$(nproc)"
+# The float kernels at every other CPU level this machine runs, forced one
+# after another (docs/deploy.md, CPU levels): the kernel, optimizer, model
+# and training suites, about 30 s a level (25 of them the Keras optimizer
+# oracle); the full suite above ran the default (best) level.
+levels_subset='GradientTape.*:GradientCheck.*:Dense.*:Elementwise*:Linalg*:NN*:Reduce*:SgemmLevels.*:CpuLevel.*'
+levels_subset+=':Fit.*:Sequential.*:*FusedStep*:Optimizers.*:Losses.*:BookTrainingLoop.*:KerasOptimizerOracle.*'
+default_level=$("build/$preset/apps/nabla" --version | sed -n 's/^CPU level: \([a-z0-9]*\).*/\1/p')
+for level in baseline avx2 avx512; do
+  if [[ "$level" != "$default_level" ]] && NABLA_CPU=$level "build/$preset/apps/nabla" --version >/dev/null 2>&1; then
+    echo "== NABLA_CPU=$level"
+    NABLA_CPU=$level NABLA_REQUIRE_ALL=1 GOMP_SPINCOUNT=1000 "build/$preset/tests/nabla_tests" \
+      --gtest_filter="$levels_subset" --gtest_brief=1
+  fi
+done
 if [[ "$preset" == release ]]; then
   bash scripts/fuzz.sh 60
 fi

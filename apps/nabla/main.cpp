@@ -7,6 +7,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "nabla/core/cpu.hpp"
 #include "nabla/core/error.hpp"
 #include "nabla/data/datasets.hpp"
 
@@ -30,6 +31,9 @@ std::string cli_remedy(const nabla::datasets::DataUnavailable& e) {
 int main(int argc, char** argv) {
     CLI::App app{"nabla: Keras-style deep learning in C++ (Deep Learning with Python, chapter 2)"};
     app.require_subcommand(1);
+    // The CPU level the float kernels run at (NABLA_CPU forces one; a bad
+    // value is reported as the error it is).
+    app.set_version_flag("--version", [] { return "nabla 0.1.0\nCPU level: " + nabla::cpu_description(); });
     nabla::cli::add_train_command(app);
     nabla::cli::add_show_command(app);
     nabla::cli::add_evaluate_command(app);

@@ -1,4 +1,5 @@
-// Matrix-product kernels: oneDNN for float32, a cache-blocked loop for the
+// Matrix-product kernels: for float32 nabla's own packed sgemm (the CPU
+// level's micro-kernel) or oneDNN's, by shape; a cache-blocked loop for the
 // rest (float64 and integers are not on any hot path of training).
 #include "gemm.hpp"
 
@@ -8,9 +9,11 @@
 #include <algorithm>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "core/parallel.hpp"
 #include "kernels.hpp"
+#include "kernels/float_kernels.hpp"
 #include "nabla/core/error.hpp"
 
 namespace nabla::detail {
@@ -94,12 +97,61 @@ void sgemm_on_nabla_team(bool ta, bool tb, std::int64_t M, std::int64_t N, std::
     run_chunks(chunks, ChunkBody(body));
 }
 
+// A thread's packing buffers for sgemm_own: grown once, then reused, so a
+// product allocates nothing in steady state.
+struct PackBuffers {
+    std::vector<float> storage;
+    float* get(std::int64_t floats) {
+        constexpr std::int64_t kAlignFloats = 16;  // 64 bytes
+        if (static_cast<std::int64_t>(storage.size()) < floats + kAlignFloats)
+            storage.resize(static_cast<std::size_t>(floats + kAlignFloats));
+        const auto address = reinterpret_cast<std::uintptr_t>(storage.data());
+        return storage.data() + (64 - address % 64) % 64 / sizeof(float);
+    }
+};
+
+void scale_by_beta(std::int64_t M, std::int64_t N, float beta, float* C, std::int64_t ldc) {
+    for (std::int64_t i = 0; i < M; ++i)
+        for (std::int64_t j = 0; j < N; ++j) C[i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[i * ldc + j];
+}
+
+// Work below which a product stays on one thread (a chunk's flops).
+constexpr double kFlopsPerChunk = 1 << 19;
+
 }  // namespace
 
-template <>
-void gemm<float>(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
-                 const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
-                 std::int64_t ldc) {
+void sgemm_own(bool ta, bool tb, std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A,
+               std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C, std::int64_t ldc,
+               const kernels::FloatKernels* chosen) {
+    if (M == 0 || N == 0) return;
+    if (K == 0) return scale_by_beta(M, N, beta, C, ldc);
+    const kernels::FloatKernels& k = chosen ? *chosen : kernels::float_kernels();
+    // Threads split C by whole register tiles, so each element's sum is the
+    // same whatever the thread count. Split N (each thread packs its own
+    // columns of B and all of A) unless A is the larger operand to repeat.
+    const std::int64_t n_tiles = (N + k.nr - 1) / k.nr, m_tiles = (M + k.mr - 1) / k.mr;
+    const bool split_n = m_tiles < 2 || (M <= N && n_tiles >= 2);
+    const std::int64_t tiles = split_n ? n_tiles : m_tiles, tile = split_n ? k.nr : k.mr;
+    const double flops_per_tile = 2.0 * double(tile) * double(K) * double(split_n ? M : N);
+    const auto grain = static_cast<std::int64_t>(std::max(1.0, kFlopsPerChunk / flops_per_tile));
+    parallel_for(tiles, grain, [&](std::int64_t t0, std::int64_t t1) {
+        thread_local PackBuffers buffer_a, buffer_b;
+        const std::int64_t begin = t0 * tile;
+        const std::int64_t end = std::min(t1 * tile, split_n ? N : M);
+        const std::int64_t m = split_n ? M : end - begin, n = split_n ? end - begin : N;
+        float* pa = buffer_a.get(k.pack_a_floats(m, K));
+        float* pb = buffer_b.get(k.pack_b_floats(n, K));
+        if (split_n)  // columns [begin, end) of op(B) and C
+            k.sgemm(ta, tb, m, n, K, alpha, A, lda, tb ? B + begin * ldb : B + begin, ldb, beta, C + begin, ldc,
+                    pa, pb);
+        else  // rows [begin, end) of op(A) and C
+            k.sgemm(ta, tb, m, n, K, alpha, ta ? A + begin : A + begin * lda, lda, B, ldb, beta, C + begin * ldc,
+                    ldc, pa, pb);
+    });
+}
+
+void sgemm_onednn(bool ta, bool tb, std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A,
+                  std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C, std::int64_t ldc) {
     if (M == 0 || N == 0) return;
     struct InFlight {  // counted while oneDNN runs (see matrix_library_calls)
         InFlight() { matrix_library_calls().fetch_add(1, std::memory_order_relaxed); }
@@ -107,10 +159,29 @@ void gemm<float>(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std
     } in_flight;
     if (sgemm_on_openmp_team()) {
         set_openmp_threads(get_num_threads());
-        sgemm_call(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        sgemm_call(ta ? 'T' : 'N', tb ? 'T' : 'N', M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     } else {
-        sgemm_on_nabla_team(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        sgemm_on_nabla_team(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     }
+}
+
+// Measured on the build machine (bench/bench_sgemm_engines.cpp,
+// docs/PERFORMANCE.md): oneDNN 2.6's JIT sgemm is faster than the own kernel
+// at every shape of the book's model (AVX-512: 1.1-2.5x; AVX2: 2-2.6x), so
+// it keeps them all. The
+// own kernel is the portable engine behind the same interface, tested at
+// every level, for the day it is tuned past oneDNN (or the packed
+// first-layer kernel of the performance issue needs it).
+bool sgemm_prefers_own(bool, bool, std::int64_t, std::int64_t, std::int64_t) { return false; }
+
+template <>
+void gemm<float>(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
+                 const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
+                 std::int64_t ldc) {
+    if (sgemm_prefers_own(trans_a, trans_b, M, N, K))
+        sgemm_own(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    else
+        sgemm_onednn(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 template <typename T>

@@ -3,9 +3,11 @@
 // tensordot, the fused dense layer) builds on. Row-major:
 //   C = alpha · op(A) · op(B) + beta · C,  op(A) is M×K, op(B) is K×N,
 // where op(X) is X or Xᵀ, and ld* are row strides in elements.
-// float goes to oneDNN's sgemm (single-threaded on each thread of nabla's
-// team, over a share of C's columns: see gemm.cpp); double and
-// the integer types use our own blocked kernel.
+// float goes to nabla's own packed sgemm (src/ops/kernels/, the CPU level's
+// micro-kernel) or to oneDNN's (single-threaded on each thread of nabla's
+// team, over a share of C's columns: see gemm.cpp), whichever measured
+// faster for the shape (docs/DESIGN.md); double and the integer types use a
+// plain blocked loop.
 #include <cstdint>
 
 #include <atomic>
@@ -31,6 +33,21 @@ inline constexpr std::int64_t kPlacementMinimum = std::int64_t{1} << 16;
 // Variables take their storage from this (a layer's kernel is the right-hand
 // operand of its product).
 Tensor copy_placed_for_product(const Tensor& t);
+
+namespace kernels {
+struct FloatKernels;
+}
+
+// The two float engines behind gemm<float>, for tests and benchmarks.
+// sgemm_own runs `kernels` (default: the CPU level's) on nabla's threads.
+void sgemm_own(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
+               const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
+               std::int64_t ldc, const kernels::FloatKernels* kernels = nullptr);
+void sgemm_onednn(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
+                  const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
+                  std::int64_t ldc);
+// Whether gemm<float> takes sgemm_own for this shape.
+bool sgemm_prefers_own(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K);
 
 template <typename T>
 void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* A,

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "../core/parallel.hpp"
+#include "../ops/kernels/float_kernels.hpp"
 
 #if defined(__SSE2__) || defined(__AVX__)
 #include <immintrin.h>
@@ -112,6 +113,20 @@ void sgd_update(T* w, const T* g, std::int64_t n, const StepScalars<T>& s, const
                 wp[i] = decayed(wp[i], s) + m;
             }
         }
+    });
+}
+
+// float: the CPU level's block kernel (ops/kernels/rmsprop_impl.hpp, the
+// same arithmetic as below, vectorised for AVX2/AVX-512 where the CPU has them).
+template <>
+void rmsprop_update<float>(float* w, const float* g, std::int64_t n, const StepScalars<float>& s,
+                           const RMSpropKernel<float>& k) {
+    static_assert(detail::kernels::kRmspropBlock == kBlock);
+    const detail::kernels::RmspropArgs args{s.lr,  s.grad_scale,      s.clip,     s.decay,
+                                            k.rho, k.one_minus_rho, k.momentum, k.epsilon};
+    const auto block = detail::kernels::float_kernels().rmsprop_block;
+    for_blocks(n, [&](std::int64_t b, std::int64_t len) {
+        block(w + b, g + b, k.v + b, k.mg ? k.mg + b : nullptr, k.m ? k.m + b : nullptr, len, args);
     });
 }
 

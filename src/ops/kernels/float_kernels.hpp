@@ -1,0 +1,67 @@
+#pragma once
+// Internal: the float kernels compiled once per CPU level (one translation
+// unit each, with that level's compiler flags: CMakeLists.txt), and the table
+// that picks one set at run time (nabla::cpu_level()).
+#include <cstdint>
+
+#include "nabla/core/cpu.hpp"
+
+namespace nabla::detail::kernels {
+
+// C = alpha·op(A)·op(B) + beta·C on one thread, row-major (as detail::gemm),
+// K >= 1; beta == 0 never reads C. `pack_a` and `pack_b` are the caller's
+// workspaces of FloatKernels::pack_a_floats / pack_b_floats floats, 64-byte
+// aligned. The level translation units use no standard-library templates
+// (their copies, compiled for AVX2, could stand in for the baseline's at
+// link time), so the workspaces come from outside.
+using SgemmFn = void (*)(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
+                         const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
+                         std::int64_t ldc, float* pack_a, float* pack_b);
+
+// RMSprop's scalars (training/optimizer_kernels.hpp's StepScalars and
+// RMSpropKernel, float).
+struct RmspropArgs {
+    float lr, grad_scale, clip, decay;
+    float rho, one_minus_rho, momentum, epsilon;
+};
+// Elements per RMSprop block: the radicand buffer (4 KiB) stays in L1.
+inline constexpr std::int64_t kRmspropBlock = 1024;
+// One block of at most kRmspropBlock weights: w, g, the velocity v, and the
+// average gradient (centered) and momentum, each null when off.
+using RmspropBlockFn = void (*)(float* w, const float* g, float* v, float* mg, float* m, std::int64_t len,
+                                const RmspropArgs& args);
+
+struct FloatKernels {
+    CpuLevel level;
+    std::int64_t mr, nr;      // the micro-kernel's register tile: rows of A, columns of B
+    std::int64_t mc, kc, nc;  // cache blocks: A's block mc×kc stays in L2, B's kc×nc in L3
+    SgemmFn sgemm;
+    RmspropBlockFn rmsprop_block;
+
+    std::int64_t k_block(std::int64_t K) const {  // K split into equal blocks of at most kc
+        const std::int64_t blocks = (K + kc - 1) / kc;
+        return (K + blocks - 1) / blocks;
+    }
+    std::int64_t pack_a_floats(std::int64_t M, std::int64_t K) const {
+        const std::int64_t m = M < mc ? M : mc;
+        return (m + mr - 1) / mr * mr * k_block(K);
+    }
+    std::int64_t pack_b_floats(std::int64_t N, std::int64_t K) const {
+        const std::int64_t n = N < nc ? N : nc;
+        return (n + nr - 1) / nr * nr * k_block(K);
+    }
+};
+
+// The set for `level`; nullptr when this build has none for it. Calling a
+// set the CPU cannot run is an illegal instruction: tests use
+// supported_cpu_levels().
+const FloatKernels* float_kernels_for(CpuLevel level);
+// The set for nabla::cpu_level(), chosen once.
+const FloatKernels& float_kernels();
+
+// One entry per level (defined in sgemm_<level>.cpp).
+extern const FloatKernels kBaselineKernels;
+extern const FloatKernels kAvx2Kernels;
+extern const FloatKernels kAvx512Kernels;
+
+}  // namespace nabla::detail::kernels
