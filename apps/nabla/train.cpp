@@ -27,7 +27,9 @@ namespace {
 struct TrainArgs {
     std::string dataset = "mnist";
     std::string data_dir;
+    std::string model = "mlp";  // mlp: the book's chapter 2 model; convnet: its chapter 8 convnet
     std::string hidden = "512";
+    bool hidden_given = false, batch_size_given = false;
     std::string optimizer = "rmsprop";
     double learning_rate = 0;  // 0: the optimizer's Keras default
     int epochs = 5;
@@ -82,14 +84,33 @@ double median(std::vector<double> v) {
 
 // The book's preprocessing: (N, 28, 28) uint8 -> (N, 784) float32 in [0, 1].
 // The division is in place: no second full-size array.
-Tensor prepare_images(const Tensor& images) {
-    Tensor x = images.reshape({images.shape(0), -1}).astype(float32);
+// The convnet's: (N, 28, 28, 1) float32 in [0, 1].
+Tensor prepare_images(const Tensor& images, bool convnet) {
+    Tensor x = (convnet ? images.reshape({images.shape(0), 28, 28, 1}) : images.reshape({images.shape(0), -1}))
+                   .astype(float32);
     x /= 255.0;
     return x;
 }
 
+// Deep Learning with Python, 2nd edition, listing 8.1.
+void add_convnet(models::Sequential& model) {
+    model.add(layers::Input({28, 28, 1}));
+    model.add(layers::Conv2D(32, 3, "relu"));
+    model.add(layers::MaxPooling2D(2));
+    model.add(layers::Conv2D(64, 3, "relu"));
+    model.add(layers::MaxPooling2D(2));
+    model.add(layers::Conv2D(128, 3, "relu"));
+    model.add(layers::Flatten());
+    model.add(layers::Dense(10, "softmax"));
+}
+
 void run_train(const TrainArgs& a) {
+    const bool convnet = a.model == "convnet";
+    if (convnet && a.hidden_given)
+        throw ValueError("--hidden sets the widths of --model mlp; the convnet is the book's listing 8.1");
     const std::vector<std::int64_t> hidden = parse_hidden(a.hidden);  // before the slow part
+    // The book trains its convnet with batch 64, its dense model with 128.
+    const std::int64_t batch_size = convnet && !a.batch_size_given ? 64 : a.batch_size;
     apply_threads(a.threads);
     random::seed(a.seed);
     std::optional<std::filesystem::path> dir;
@@ -97,7 +118,7 @@ void run_train(const TrainArgs& a) {
     auto [train, test] = a.dataset == "mnist" ? datasets::mnist::load_data(dir) : datasets::fashion_mnist::load_data(dir);
     auto [train_images, train_labels] = train;
     auto [test_images, test_labels] = test;
-    Tensor x = prepare_images(train_images), x_test = prepare_images(test_images);
+    Tensor x = prepare_images(train_images, convnet), x_test = prepare_images(test_images, convnet);
     const bool sparse = a.loss == "sparse";
     Tensor y = sparse ? train_labels.astype(int64) : utils::to_categorical(train_labels, 10);
     Tensor y_test = sparse ? test_labels.astype(int64) : utils::to_categorical(test_labels, 10);
@@ -112,13 +133,15 @@ void run_train(const TrainArgs& a) {
     models::Sequential model;
     model.set_seed(a.seed);
     bool first = true;
-    for (std::int64_t units : hidden) {
+    if (convnet) add_convnet(model);
+    for (std::int64_t units : convnet ? std::vector<std::int64_t>{} : hidden) {
         layers::DenseOptions opts;
         if (first) opts.input_shape = Shape{784};
         model.add(layers::Dense(units, "relu", opts));
         first = false;
     }
-    model.add(layers::Dense(10, "softmax", first ? layers::DenseOptions{.input_shape = Shape{784}} : layers::DenseOptions{}));
+    if (!convnet)
+        model.add(layers::Dense(10, "softmax", first ? layers::DenseOptions{.input_shape = Shape{784}} : layers::DenseOptions{}));
     auto optimizer = optimizers::get(a.optimizer);
     if (a.learning_rate > 0) optimizer->set_learning_rate(a.learning_rate);
     model.compile(std::move(optimizer), sparse ? "sparse_categorical_crossentropy" : "categorical_crossentropy", {"accuracy"});
@@ -132,7 +155,7 @@ void run_train(const TrainArgs& a) {
     // After a kill, the same command resumes from the last epoch's backup,
     // bit-identical to an uninterrupted run (same seed and --threads).
     if (!a.checkpoint_dir.empty() && chief) cbs.push_back(std::make_shared<callbacks::BackupAndRestore>(a.checkpoint_dir));
-    auto history = model.fit(x, y, {.epochs = a.epochs, .batch_size = a.batch_size, .verbose = a.verbose,
+    auto history = model.fit(x, y, {.epochs = a.epochs, .batch_size = batch_size, .verbose = a.verbose,
                                     .callbacks = cbs, .validation_split = a.validation_split,
                                     .distribution = dp});
     if (!a.save_path.empty() && chief) model.save(a.save_path);
@@ -151,6 +174,7 @@ void run_train(const TrainArgs& a) {
         j["test_accuracy"] = test_acc;
         j["eval_images_per_s"] = double(x_test.shape(0)) / eval_seconds;
         j["dataset"] = a.dataset;
+        j["model"] = a.model;
         j["threads"] = get_num_threads();
         const std::string text = j.dump(2) + "\n";
         io::atomic_write(a.history_path, std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
@@ -169,7 +193,10 @@ void run_train(const TrainArgs& a) {
 
 void add_train_command(CLI::App& app) {
     auto args = std::make_shared<TrainArgs>();
-    CLI::App* cmd = app.add_subcommand("train", "Train the book's MNIST model (Dense 512 relu, Dense 10 softmax, rmsprop)");
+    CLI::App* cmd = app.add_subcommand("train", "Train the book's MNIST model (Dense 512 relu, Dense 10 softmax, rmsprop) or its convnet");
+    add_choice(cmd, "--model", args->model, {"mlp", "convnet"},
+               "mlp: the chapter 2 dense model (--hidden); convnet: listing 8.1's convnet (batch 64 unless --batch-size)")
+        ->capture_default_str();
     add_choice(cmd, "--dataset", args->dataset, {"mnist", "fashion_mnist"}, "Dataset")->capture_default_str();
     cmd->add_option("--data-dir", args->data_dir, "Directory holding the dataset's IDX files: only it is used (no cache, no download)");
     cmd->add_option("--hidden", args->hidden, "Hidden layer widths, comma-separated (e.g. 512 or 256,128)")->capture_default_str();
@@ -201,7 +228,11 @@ void add_train_command(CLI::App& app) {
     cmd->add_flag("--distributed", args->distributed,
                   "Data-parallel training over the ranks of an MPI job: mpirun -np N nabla train --distributed ... "
                   "(--batch-size stays the global batch; rank 0 prints and writes the files)");
-    cmd->callback([args] { run_train(*args); });
+    cmd->callback([args, cmd] {
+        args->hidden_given = cmd->count("--hidden") > 0;
+        args->batch_size_given = cmd->count("--batch-size") > 0;
+        run_train(*args);
+    });
 }
 
 }  // namespace nabla::cli

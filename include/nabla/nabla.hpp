@@ -9,6 +9,7 @@
 #include "nabla/core/shape.hpp"
 #include "nabla/core/tensor.hpp"
 #include "nabla/core/threading.hpp"
+#include "nabla/ops/conv.hpp"
 #include "nabla/ops/elementwise.hpp"
 #include "nabla/ops/linalg.hpp"
 #include "nabla/ops/nn.hpp"

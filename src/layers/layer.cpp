@@ -75,14 +75,29 @@ const Shape& Layer::output_shape() const {
     return output_shape_;
 }
 
-std::vector<Variable> Layer::weights() const { return weights_; }
+std::vector<Variable> Layer::weights() const {
+    std::vector<Variable> out;
+    out.reserve(weights_.size());
+    for (const auto& w : weights_)
+        if (w.trainable()) out.push_back(w);
+    for (const auto& w : weights_)
+        if (!w.trainable()) out.push_back(w);
+    return out;
+}
 
 std::vector<Variable> Layer::trainable_weights() const {
-    return trainable_ ? weights_ : std::vector<Variable>{};
+    std::vector<Variable> out;
+    if (trainable_)
+        for (const auto& w : weights_)
+            if (w.trainable()) out.push_back(w);
+    return out;
 }
 
 std::vector<Variable> Layer::non_trainable_weights() const {
-    return trainable_ ? std::vector<Variable>{} : weights_;
+    std::vector<Variable> out;
+    for (const auto& w : weights_)
+        if (!trainable_ || !w.trainable()) out.push_back(w);
+    return out;
 }
 
 std::int64_t Layer::count_params() const {
@@ -138,8 +153,8 @@ random::Generator& Layer::generator() {
 }
 
 Variable Layer::add_weight(const std::string& name, const Shape& shape, const initializers::Initializer& init,
-                           DType dtype) {
-    Variable v(init(shape, dtype, generator()), name_ + "/" + name, /*trainable=*/true);
+                           DType dtype, bool trainable) {
+    Variable v(init(shape, dtype, generator()), name_ + "/" + name, trainable);
     weights_.push_back(v);
     return v;
 }

@@ -4,10 +4,14 @@
 
 #include "nabla/core/error.hpp"
 #include "nabla/layers/activation.hpp"
+#include "nabla/layers/batch_normalization.hpp"
+#include "nabla/layers/conv2d.hpp"
 #include "nabla/layers/dense.hpp"
 #include "nabla/layers/dropout.hpp"
 #include "nabla/layers/flatten.hpp"
 #include "nabla/layers/input_layer.hpp"
+#include "nabla/layers/pooling.hpp"
+#include "nabla/layers/reshape.hpp"
 #include "saving/weights_h5.hpp"
 
 namespace nabla::saving::detail {
@@ -77,10 +81,70 @@ Json base_layer_config(const layers::Layer& l, DType dtype) {
     return c;
 }
 
+Json pair_json(ops::Size2 s) { return Json::array({s.h, s.w}); }
+
+// Conv2D, the pooling layers, BatchNormalization, Reshape: the keys Keras
+// 3.15 writes, in its order. False when `l` is none of them.
+bool image_layer_json(const layers::Layer& l, Json& c) {
+    if (const auto* cv = dynamic_cast<const layers::Conv2D*>(&l)) {
+        c = base_layer_config(l, cv->dtype());
+        c["filters"] = cv->filters();
+        c["kernel_size"] = pair_json(cv->kernel_size());
+        c["strides"] = pair_json(cv->strides());
+        c["padding"] = std::string(ops::name(cv->padding()));
+        c["data_format"] = "channels_last";
+        c["dilation_rate"] = pair_json(cv->dilation_rate());
+        c["groups"] = 1;
+        c["activation"] = std::string(ops::name(cv->activation()));
+        c["use_bias"] = cv->use_bias();
+        c["kernel_initializer"] = initializer_json(cv->kernel_initializer());
+        c["bias_initializer"] = initializer_json(cv->bias_initializer());
+        for (const char* k : {"kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint",
+                              "bias_constraint"})
+            c[k] = nullptr;
+    } else if (const auto* p = dynamic_cast<const layers::Pooling2D*>(&l)) {
+        c = base_layer_config(l, float32);
+        c["pool_size"] = pair_json(p->pool_size());
+        c["padding"] = std::string(ops::name(p->padding()));
+        c["strides"] = pair_json(p->strides());
+        c["data_format"] = "channels_last";
+    } else if (const auto* g = dynamic_cast<const layers::GlobalAveragePooling2D*>(&l)) {
+        c = base_layer_config(l, float32);
+        c["data_format"] = "channels_last";
+        c["keepdims"] = g->keepdims();
+    } else if (const auto* bn = dynamic_cast<const layers::BatchNormalization*>(&l)) {
+        const auto& o = bn->options();
+        c = base_layer_config(l, float32);
+        c["axis"] = o.axis;
+        c["momentum"] = o.momentum;
+        c["epsilon"] = o.epsilon;
+        c["center"] = o.center;
+        c["scale"] = o.scale;
+        c["beta_initializer"] = initializer_json(o.beta_initializer);
+        c["gamma_initializer"] = initializer_json(o.gamma_initializer);
+        c["moving_mean_initializer"] = initializer_json(o.moving_mean_initializer);
+        c["moving_variance_initializer"] = initializer_json(o.moving_variance_initializer);
+        for (const char* k : {"beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"})
+            c[k] = nullptr;
+        c["synchronized"] = false;
+        c["renorm"] = false;
+        c["renorm_clipping"] = nullptr;
+        c["renorm_momentum"] = 0.99;
+    } else if (const auto* r = dynamic_cast<const layers::Reshape*>(&l)) {
+        c = base_layer_config(l, float32);
+        c["target_shape"] = r->target_shape();
+    } else {
+        return false;
+    }
+    return true;
+}
+
 Json layer_json(const layers::Layer& l) {
     Json c;
     const std::string cls(l.class_name());
-    if (const auto* d = dynamic_cast<const layers::Dense*>(&l)) {
+    if (image_layer_json(l, c)) {
+        // below: module, class name and build_config
+    } else if (const auto* d = dynamic_cast<const layers::Dense*>(&l)) {
         c = base_layer_config(l, d->dtype());
         c["units"] = d->units();
         c["activation"] = std::string(ops::name(d->activation()));
@@ -119,7 +183,8 @@ Json layer_json(const layers::Layer& l) {
     }
     Json o = keras_object("keras.layers", cls, std::move(c));
     // Keras records the input shape of layers that build weights (and Flatten).
-    if (l.built() && (cls == "Dense" || cls == "Flatten")) o["build_config"] = {{"input_shape", shape_json(l.input_shape())}};
+    if (l.built() && (cls == "Dense" || cls == "Flatten" || cls == "Conv2D" || cls == "BatchNormalization"))
+        o["build_config"] = {{"input_shape", shape_json(l.input_shape())}};
     return o;
 }
 
@@ -232,7 +297,9 @@ Json model_config(const models::Sequential& model) {
 
 namespace {
 
-const char* const kLayers = "Dense, Dropout, Flatten, Activation, InputLayer";
+const char* const kLayers =
+    "Dense, Dropout, Flatten, Activation, InputLayer, Conv2D, MaxPooling2D, AveragePooling2D, "
+    "GlobalAveragePooling2D, BatchNormalization, Reshape";
 
 struct Cfg {
     const Json& j;
@@ -330,6 +397,111 @@ ops::Activation activation_from(const Cfg& c) {
     }
 }
 
+// [3, 3] or 3, as Keras accepts both.
+ops::Size2 pair_from(const Cfg& c, const char* key, ops::Size2 fallback) {
+    if (!c.has(key)) return fallback;
+    const Json& v = c.at(key);
+    const auto dim = [&](const Json& d) {
+        if (!d.is_number_integer() || d.get<std::int64_t>() < 1 || d.get<std::int64_t>() > (1 << 20))
+            c.fail(std::string("'") + key + "' has a bad value " + v.dump());
+        return d.get<std::int64_t>();
+    };
+    if (v.is_array() && v.size() == 2) return {dim(v[0]), dim(v[1])};
+    if (v.is_number_integer()) return dim(v);
+    c.fail(std::string("'") + key + "' is not a pair of integers");
+}
+
+void require_channels_last(const Cfg& c) {
+    if (c.str_or("data_format", "channels_last") != "channels_last")
+        throw ValueError(c.ctx + ": " + c.where + ": only data_format 'channels_last' is supported");
+}
+
+std::string padding_from(const Cfg& c) {
+    const std::string p = c.str_or("padding", "valid");
+    if (p != "valid" && p != "same")
+        throw ValueError(c.ctx + ": " + c.where + ": padding '" + p + "' is not supported (valid, same)");
+    return p;
+}
+
+std::shared_ptr<layers::Layer> conv2d_from(const Cfg& c, const std::string& name) {
+    require_channels_last(c);
+    const double filters = c.num("filters");
+    if (filters < 1 || filters > 1e7 || filters != static_cast<double>(static_cast<std::int64_t>(filters)))
+        c.fail("'filters' must be a positive integer");
+    if (c.has("groups") && c.num("groups") != 1) throw ValueError(c.ctx + ": " + c.where + ": groups != 1 is not supported");
+    for (const char* k : {"kernel_regularizer", "bias_regularizer", "activity_regularizer"}) c.require_null(k, "regularizers");
+    for (const char* k : {"kernel_constraint", "bias_constraint"}) c.require_null(k, "constraints");
+    c.require_null("lora_rank", "LoRA");
+    if (!c.has("kernel_size")) c.fail("missing key 'kernel_size'");
+    layers::Conv2DOptions o;
+    o.strides = pair_from(c, "strides", 1);
+    o.padding = padding_from(c);
+    o.dilation_rate = pair_from(c, "dilation_rate", 1);
+    o.activation = std::string(ops::name(c.has("activation") ? activation_from(c) : ops::Activation::Linear));
+    o.use_bias = c.flag_or("use_bias", true);
+    o.kernel_initializer = initializer_from(c, "kernel_initializer", "glorot_uniform");
+    o.bias_initializer = initializer_from(c, "bias_initializer", "zeros");
+    o.dtype = dtype_from(c);
+    o.name = name;
+    return std::make_shared<layers::Conv2D>(static_cast<std::int64_t>(filters), pair_from(c, "kernel_size", 1), std::move(o));
+}
+
+std::shared_ptr<layers::Layer> batch_norm_from(const Cfg& c, const std::string& name) {
+    const Json& axis = c.has("axis") ? c.at("axis") : Json(-1);
+    if (!(axis == Json(-1) || axis == Json::array({-1})))
+        throw ValueError(c.ctx + ": " + c.where + ": axis " + axis.dump() +
+                         " is not supported; nabla normalises the last axis (-1)");
+    if (c.flag_or("synchronized", false) || c.flag_or("renorm", false))
+        throw ValueError(c.ctx + ": " + c.where + ": synchronized and renorm batch normalisation are not supported");
+    for (const char* k : {"beta_regularizer", "gamma_regularizer"}) c.require_null(k, "regularizers");
+    for (const char* k : {"beta_constraint", "gamma_constraint"}) c.require_null(k, "constraints");
+    dtype_from(c);
+    layers::BatchNormalizationOptions o;
+    o.momentum = c.num_or("momentum", 0.99);
+    o.epsilon = c.num_or("epsilon", 1e-3);
+    o.center = c.flag_or("center", true);
+    o.scale = c.flag_or("scale", true);
+    o.beta_initializer = initializer_from(c, "beta_initializer", "zeros");
+    o.gamma_initializer = initializer_from(c, "gamma_initializer", "ones");
+    o.moving_mean_initializer = initializer_from(c, "moving_mean_initializer", "zeros");
+    o.moving_variance_initializer = initializer_from(c, "moving_variance_initializer", "ones");
+    o.name = name;
+    return std::make_shared<layers::BatchNormalization>(std::move(o));
+}
+
+std::shared_ptr<layers::Layer> reshape_from(const Cfg& c, const std::string& name) {
+    const Json& t = c.at("target_shape");
+    if (!t.is_array() || t.empty() || t.size() > 16) c.fail("'target_shape' is not a shape list");
+    Shape target;
+    for (const Json& d : t) {
+        if (!d.is_number_integer() || d.get<std::int64_t>() < -1 || d.get<std::int64_t>() == 0 ||
+            d.get<std::int64_t>() > (std::int64_t(1) << 40))
+            c.fail("'target_shape' has a bad dimension " + d.dump());
+        target.push_back(d.get<std::int64_t>());
+    }
+    return std::make_shared<layers::Reshape>(target, layers::ReshapeOptions{{}, name});
+}
+
+// The image layers; nullptr for any other class.
+std::shared_ptr<layers::Layer> image_layer_from(const std::string& cls, const Cfg& c, const std::string& name) {
+    if (cls == "Conv2D") return conv2d_from(c, name);
+    if (cls == "BatchNormalization") return batch_norm_from(c, name);
+    if (cls == "Reshape") return reshape_from(c, name);
+    if (cls == "MaxPooling2D" || cls == "AveragePooling2D") {
+        require_channels_last(c);
+        const ops::Size2 pool = pair_from(c, "pool_size", 2);
+        layers::Pooling2DOptions o{pair_from(c, "strides", pool), padding_from(c), {}, name};
+        if (cls == "MaxPooling2D") return std::make_shared<layers::MaxPooling2D>(pool, std::move(o));
+        return std::make_shared<layers::AveragePooling2D>(pool, std::move(o));
+    }
+    if (cls == "GlobalAveragePooling2D") {
+        require_channels_last(c);
+        return std::make_shared<layers::GlobalAveragePooling2D>(
+            layers::GlobalPooling2DOptions{c.flag_or("keepdims", false), {}, name});
+    }
+    return nullptr;
+}
+
 layers::LayerHandle layer_from(const Json& j, const std::string& ctx, std::size_t index) {
     Cfg o{j, ctx, "layer " + std::to_string(index)};
     const std::string cls = o.str("class_name");
@@ -339,8 +511,10 @@ layers::LayerHandle layer_from(const Json& j, const std::string& ctx, std::size_
     Cfg c{cj, ctx, "layer " + std::to_string(index) + " (" + cls + ")"};
     const std::string name = c.str_or("name", "");
     c.where = "layer '" + name + "' (" + cls + ")";
-    std::shared_ptr<layers::Layer> layer;
-    if (cls == "Dense") {
+    std::shared_ptr<layers::Layer> layer = image_layer_from(cls, c, name);
+    if (layer) {
+        // built above
+    } else if (cls == "Dense") {
         const double units = c.num("units");
         if (units < 1 || units > 1e9 || units != static_cast<double>(static_cast<std::int64_t>(units)))
             c.fail("'units' must be a positive integer");

@@ -18,6 +18,7 @@
 #include "nabla/autodiff.hpp"
 #include "nabla/core/random.hpp"
 #include "nabla/io/npy.hpp"
+#include "nabla/ops/conv.hpp"
 #include "nabla/ops/elementwise.hpp"
 #include "nabla/ops/linalg.hpp"
 #include "nabla/ops/nn.hpp"
@@ -146,9 +147,36 @@ std::vector<Case> nn_cases() {
     };
 }
 
+// Convolution and pooling (NHWC here; the script transposes to torch's NCHW
+// and pads explicitly, TensorFlow's way, for "same").
+std::vector<Case> conv_cases() {
+    const Padding same = Padding::Same;
+    return {
+        {"conv_valid_bias", {rn({2, 7, 6, 3}), rn({3, 3, 3, 4}), rn({4})}, [](In x) { return conv2d(x[0], x[1], x[2]); }},
+        {"conv_same_strided", {rn({2, 7, 6, 3}), rn({3, 2, 3, 4}), rn({4})},
+         [same](In x) { return conv2d(x[0], x[1], x[2], {.strides = {2, 3}, .padding = same}); }},
+        {"conv_dilated", {rn({1, 9, 8, 2}), rn({3, 3, 2, 3})},
+         [](In x) { return conv2d(x[0], x[1], Conv2DParams{.dilation = {2, 3}}); }},
+        {"conv_same_dilated", {rn({2, 6, 7, 2}), rn({2, 3, 2, 3}), rn({3})},
+         [same](In x) { return conv2d(x[0], x[1], x[2], {.padding = same, .dilation = 2}); }},
+        {"conv_big", {rn({4, 12, 12, 16}), rn({3, 3, 16, 32}), rn({32})},
+         [](In x) { return relu(conv2d(x[0], x[1], x[2])); }},
+        {"maxpool_2", {rn({2, 6, 5, 3})}, [](In x) { return max_pool2d(x[0]); }},
+        {"maxpool_same_overlap", {rn({2, 7, 6, 3})},
+         [same](In x) { return max_pool2d(x[0], {.pool_size = 3, .strides = {2, 1}, .padding = same}); }},
+        {"avgpool_2", {rn({2, 6, 5, 3})}, [](In x) { return avg_pool2d(x[0]); }},
+        {"avgpool_same_overlap", {rn({2, 7, 6, 3})},
+         [same](In x) { return avg_pool2d(x[0], {.pool_size = {3, 2}, .strides = {2, 1}, .padding = same}); }},
+        {"bn_train", {rn({4, 3, 3, 5}), rn({5}), rn({5})},
+         [](In x) { return batch_norm_training(x[0], x[1], x[2], 1e-3).y; }},
+        {"bn_infer", {rn({4, 3, 3, 5}), rn({5}), pos({5}), rn({5}), rn({5})},
+         [](In x) { return batch_norm(x[0], x[1], x[2], x[3], x[4], 1e-3); }},
+    };
+}
+
 std::vector<Case> all_cases() {
     std::vector<Case> all;
-    for (auto&& group : {elementwise_cases(), reduction_and_view_cases(), linalg_cases(), nn_cases()})
+    for (auto&& group : {elementwise_cases(), reduction_and_view_cases(), linalg_cases(), nn_cases(), conv_cases()})
         all.insert(all.end(), group.begin(), group.end());
     return all;
 }

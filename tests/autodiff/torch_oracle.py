@@ -49,6 +49,51 @@ def dense(x, w, b, act):
             "softmax": lambda v: torch.softmax(v, -1)}[act](z)
 
 
+def nchw(x):
+    return x.permute(0, 3, 1, 2)
+
+
+def nhwc(x):
+    return x.permute(0, 2, 3, 1)
+
+
+def tf_pad(x, window, strides, dilation, same, value=0.0):
+    # TensorFlow's "same": out = ceil(in / s), the odd padding at the end.
+    if not same:
+        return x
+    pads = []
+    for axis in (3, 2):  # F.pad lists the last axis first
+        i = 1 if axis == 3 else 0
+        extent = (window[i] - 1) * dilation[i] + 1
+        out = -(-x.shape[axis] // strides[i])
+        total = max((out - 1) * strides[i] + extent - x.shape[axis], 0)
+        pads += [total // 2, total - total // 2]
+    return F.pad(x, pads, value=value)
+
+
+def conv(x, k, b=None, strides=(1, 1), same=False, dilation=(1, 1)):
+    xp = tf_pad(nchw(x), k.shape[:2], strides, dilation, same)
+    return nhwc(F.conv2d(xp, k.permute(3, 2, 0, 1), b, stride=strides, dilation=dilation))
+
+
+def maxpool(x, size=(2, 2), strides=None, same=False):
+    strides = strides or size
+    xp = tf_pad(nchw(x), size, strides, (1, 1), same, value=float("-inf"))
+    return nhwc(F.max_pool2d(xp, size, strides))
+
+
+def avgpool(x, size=(2, 2), strides=None, same=False):
+    # Keras averages over the real pixels only: window sum / real count.
+    strides = strides or size
+    xp = tf_pad(nchw(x), size, strides, (1, 1), same)
+    ones = tf_pad(torch.ones_like(nchw(x)), size, strides, (1, 1), same)
+    return nhwc(F.avg_pool2d(xp, size, strides) / F.avg_pool2d(ones, size, strides))
+
+
+def bn_train(x, g, b):
+    return nhwc(F.batch_norm(nchw(x), None, None, g, b, training=True, eps=1e-3))
+
+
 CASES = {
     # element-wise binary, with broadcasting
     "add_same": lambda a, b: a + b,
@@ -119,6 +164,18 @@ CASES = {
     "dense_nobias_3d": lambda x, w: dense(x, w, None, "relu"),
     "mlp_loss": lambda x, w1, b1, w2, b2, ids: F.cross_entropy(
         dense(dense(x, w1, b1, "relu"), w2, b2, "linear"), ids.long()),
+    # convolution, pooling, batch normalisation (NHWC in nabla)
+    "conv_valid_bias": lambda x, k, b: conv(x, k, b),
+    "conv_same_strided": lambda x, k, b: conv(x, k, b, strides=(2, 3), same=True),
+    "conv_dilated": lambda x, k: conv(x, k, dilation=(2, 3)),
+    "conv_same_dilated": lambda x, k, b: conv(x, k, b, same=True, dilation=(2, 2)),
+    "conv_big": lambda x, k, b: torch.relu(conv(x, k, b)),
+    "maxpool_2": lambda x: maxpool(x),
+    "maxpool_same_overlap": lambda x: maxpool(x, (3, 3), (2, 1), same=True),
+    "avgpool_2": lambda x: avgpool(x),
+    "avgpool_same_overlap": lambda x: avgpool(x, (3, 2), (2, 1), same=True),
+    "bn_train": bn_train,
+    "bn_infer": lambda x, m, v, g, b: (x - m) / torch.sqrt(v + 1e-3) * g + b,
     # optional cases for ops that land later (see the C++ list)
     "concatenate_axis1": lambda a, b: torch.cat([a, b], 1),
     "stack_axis0": lambda a, b: torch.stack([a, b], 0) * torch.arange(2.0).reshape(2, 1, 1),

@@ -66,8 +66,9 @@ public:
     const Shape& input_shape() const;
     const Shape& output_shape() const;
 
-    // Weights in creation order (a Dense: kernel, then bias). Variables are
-    // handles: assigning through one changes the layer.
+    // Weights in creation order (a Dense: kernel, then bias), the
+    // trainable ones before the others, as Keras. Variables are handles:
+    // assigning through one changes the layer.
     std::vector<Variable> weights() const;
     std::vector<Variable> trainable_weights() const;
     std::vector<Variable> non_trainable_weights() const;
@@ -103,9 +104,11 @@ protected:
     virtual void build_weights(const Shape& input_shape);
     virtual Tensor call(const Tensor& x, bool training) = 0;
 
-    // Creates and registers a weight named "<layer>/<name>".
+    // Creates and registers a weight named "<layer>/<name>". A weight made
+    // with trainable = false (BatchNormalization's moving statistics) is
+    // always among non_trainable_weights().
     Variable add_weight(const std::string& name, const Shape& shape, const initializers::Initializer& init,
-                        DType dtype = float32);
+                        DType dtype = float32, bool trainable = true);
     random::Generator& generator();
     // "Dense 'dense_1'": how messages name this layer.
     std::string describe() const;
