@@ -148,7 +148,7 @@ void run_train(const TrainArgs& a) {
     if (a.verbose > 0 && chief) model.summary();
     if (dp && chief && a.verbose > 0)
         std::cout << "distributed: " << dp->size() << " ranks (" << dp->communicator().engine() << "), "
-                  << "global batch " << a.batch_size << " split across them\n";
+                  << "global batch " << batch_size << " split across them\n";
 
     auto timer = std::make_shared<EpochTimer>();
     std::vector<std::shared_ptr<callbacks::Callback>> cbs = {timer};
