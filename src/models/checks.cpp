@@ -81,7 +81,7 @@ Tensor Sequential::prepare_x(const char* who, const Tensor& x) {
         // the caller's shapes: "got (128, 28, 28)".
         Shape s = x.shape();
         for (const auto& layer : layers_) s = layer->compute_output_shape(s);
-        if (!built_) build(x.shape());
+        if (!built_) build_lazily(x.shape());
     } catch (const ShapeError& e) {
         throw ShapeError(std::string(who) + ": x of shape " + to_string(x.shape()) + " does not fit model '" + name_ +
                          "': " + e.what());
