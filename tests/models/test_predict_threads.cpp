@@ -25,10 +25,12 @@ bool same_bits(const Tensor& a, const Tensor& b) {
 }
 
 // The book's model, trained a little, saved and loaded back (compiled: the
-// loaded model has a training step, whose buffers must not be shared).
-models::Sequential loaded_book_model(const test::TempDir& dir) {
-    models::Sequential m({layers::Dense(64, "relu", {.input_shape = {784}}), layers::Dropout(0.5),
-                          layers::Dense(10, "softmax")});
+// loaded model has the fused training step, whose buffers must not be
+// shared; a Dropout makes it take the tape instead).
+models::Sequential loaded_book_model(const test::TempDir& dir, bool dropout = false) {
+    models::Sequential m({layers::Dense(64, "relu", {.input_shape = {784}}), layers::Dense(10, "softmax")});
+    if (dropout) m = models::Sequential({layers::Dense(64, "relu", {.input_shape = {784}}), layers::Dropout(0.5),
+                                        layers::Dense(10, "softmax")});
     m.set_seed(11);
     m.compile("rmsprop", "sparse_categorical_crossentropy", {"accuracy"});
     random::Generator gen(12);
@@ -36,6 +38,19 @@ models::Sequential loaded_book_model(const test::TempDir& dir) {
     m.fit(x, random::randint(0, 10, {256}, gen), {.epochs = 1, .batch_size = 64, .verbose = 0});
     m.save((dir / "m.keras").string());
     return models::load_model((dir / "m.keras").string());
+}
+
+// The same, served by the process that trained it: its fused step is
+// planned and holds buffers of its own (the loaded model's step plans only
+// when it trains).
+models::Sequential trained_book_model() {
+    models::Sequential m({layers::Dense(64, "relu", {.input_shape = {784}}), layers::Dense(10, "softmax")});
+    m.set_seed(11);
+    m.compile("rmsprop", "sparse_categorical_crossentropy", {"accuracy"});
+    random::Generator gen(12);
+    const Tensor x = random::uniform({256, 784}, 0.0, 1.0, gen);
+    m.fit(x, random::randint(0, 10, {256}, gen), {.epochs = 1, .batch_size = 64, .verbose = 0});
+    return m;
 }
 
 // Inputs of 1, 3 and 40 rows: the one-row kernel and the batched one.
@@ -76,9 +91,21 @@ TEST(PredictThreads, PredictFromFourThreadsMatchesOneThreadBitwise) {
               0);
 }
 
+TEST(PredictThreads, PredictFromFourThreadsAfterFitMatchesOneThreadBitwise) {
+    auto m = trained_book_model();
+    const auto xs = inputs();
+    std::vector<Tensor> want;
+    for (const auto& x : xs) want.push_back(m.predict(x));
+    EXPECT_EQ(race([&](int t, int i) {
+                  const std::size_t k = static_cast<std::size_t>(t * 7 + i) % xs.size();
+                  return same_bits(m.predict(xs[k]), want[k]);
+              }),
+              0);
+}
+
 TEST(PredictThreads, PredictIntoAndCallFromFourThreadsMatchOneThreadBitwise) {
     test::TempDir dir;
-    auto m = loaded_book_model(dir);
+    auto m = loaded_book_model(dir, /*dropout=*/true);
     const auto xs = inputs();
     std::vector<Tensor> want_into, want_call;
     for (const auto& x : xs) {
