@@ -107,7 +107,13 @@ std::mutex lazy_build_mutex;
 
 void Sequential::build_lazily(const Shape& input_shape) {
     std::lock_guard lock(lazy_build_mutex);
-    if (!built_) build(input_shape);
+    if (built_) return;
+    // A dry run with the real batch size first, so that messages show the
+    // caller's shapes ("got (128, 28, 28)"), then the build; both under the
+    // lock: an unbuilt layer is being written by whichever thread builds.
+    Shape s = input_shape;
+    for (const auto& layer : layers_) s = layer->compute_output_shape(s);
+    build(input_shape);
 }
 
 void Sequential::require_built(const char* what) const {

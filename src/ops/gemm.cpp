@@ -33,6 +33,10 @@ void gemm<float>(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std
                  const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
                  std::int64_t ldc) {
     if (M == 0 || N == 0) return;
+    // oneDNN sizes its team from the calling thread's OpenMP setting, which
+    // is per thread: a thread the user started (a serving thread) has the
+    // default (all cores), not set_num_threads / NABLA_NUM_THREADS.
+    if (const int want = get_num_threads(); omp_get_max_threads() != want) omp_set_num_threads(want);
     matrix_library_calls().fetch_add(1, std::memory_order_relaxed);
     const dnnl_status_t st = dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', M, N, K, alpha, A, lda, B, ldb,
                                         beta, C, ldc);
