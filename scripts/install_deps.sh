@@ -13,6 +13,7 @@ PACKAGES=(
   openmpi-bin libopenmpi-dev  # MPI data-parallel fit (nabla/distributed, docs/distributed.md)
   libhdf5-dev            # Keras .keras / .weights.h5 / .h5 model files (HDF5 C API)
   hdf5-tools python3-h5py  # h5ls/h5dump and h5py: checks of the HDF5 layout (tests only)
+  python3-onnx           # onnx.checker: checks of the ONNX export (tests only)
   libcli11-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev libomp-dev  # libFuzzer targets (clang's OpenMP)
@@ -55,7 +56,7 @@ if [[ -z "${NABLA_NO_ORACLE:-}" ]]; then
     PIP_DISABLE_PIP_VERSION_CHECK=1 "$ORACLE_VENV/bin/pip" install -q --no-deps \
       --only-binary=:all: --retries 5 --timeout 60 -r "$ORACLE_REQUIREMENTS"
     "$ORACLE_VENV/bin/pip" check
-    KERAS_BACKEND=numpy "$ORACLE_VENV/bin/python" -c "import keras, h5py, scipy, jax" >/dev/null 2>&1 \
+    KERAS_BACKEND=numpy "$ORACLE_VENV/bin/python" -c "import keras, h5py, scipy, jax, onnxruntime" >/dev/null 2>&1 \
       || { echo "install_deps: $ORACLE_VENV cannot import keras" >&2; exit 1; }
     echo "$want" >"$ORACLE_VENV/.nabla-stamp"
   fi

@@ -12,5 +12,7 @@ void add_show_command(CLI::App& app);
 void add_evaluate_command(CLI::App& app);
 void add_predict_command(CLI::App& app);
 void add_summary_command(CLI::App& app);
+// Registers `nabla export` (ONNX).
+void add_export_command(CLI::App& app);
 
 }  // namespace nabla::cli

@@ -2,6 +2,7 @@
 //   nabla train [--dataset mnist|fashion_mnist] [--epochs 5] ...
 //   nabla show --dataset mnist --index 4 [--png digit.png]
 //   nabla evaluate model.keras --dataset mnist     (also predict, summary)
+//   nabla export model.keras model.onnx
 #include <cstdlib>
 #include <iostream>
 #include <string>
@@ -39,6 +40,7 @@ int main(int argc, char** argv) {
     nabla::cli::add_evaluate_command(app);
     nabla::cli::add_predict_command(app);
     nabla::cli::add_summary_command(app);
+    nabla::cli::add_export_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -29,4 +29,5 @@
 #include "nabla/layers.hpp"
 #include "nabla/models/sequential.hpp"
 #include "nabla/saving/saving.hpp"
+#include "nabla/export/onnx.hpp"
 #include "nabla/training.hpp"

@@ -77,11 +77,13 @@ Tensor Sequential::prepare_x(const char* who, const Tensor& x) {
                          "x.reshape({n, 28 * 28}).astype(float32) / 255");
     if (layers_.empty()) throw ValueError(std::string(who) + ": model '" + name_ + "' has no layers");
     try {
-        // A dry run with the real batch size first, so that messages show
-        // the caller's shapes: "got (128, 28, 28)".
+        // Build first when needed (with its own dry run, under a lock: other
+        // threads may be racing to the same first call), then a dry run with
+        // the real batch size, so that messages show the caller's shapes:
+        // "got (128, 28, 28)".
+        if (!built_) build_lazily(x.shape());
         Shape s = x.shape();
         for (const auto& layer : layers_) s = layer->compute_output_shape(s);
-        if (!built_) build(x.shape());
     } catch (const ShapeError& e) {
         throw ShapeError(std::string(who) + ": x of shape " + to_string(x.shape()) + " does not fit model '" + name_ +
                          "': " + e.what());

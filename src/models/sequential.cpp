@@ -3,6 +3,7 @@
 #include "nabla/models/sequential.hpp"
 
 #include <iomanip>
+#include <mutex>
 #include <iostream>
 #include <sstream>
 
@@ -98,6 +99,23 @@ void Sequential::build(const Shape& input_shape) {
     built_ = true;
 }
 
+namespace {
+// One lock for every model's lazy build: it is taken once per model (the
+// first call), and a per-model mutex would make Sequential non-movable.
+std::mutex lazy_build_mutex;
+}  // namespace
+
+void Sequential::build_lazily(const Shape& input_shape) {
+    std::lock_guard lock(lazy_build_mutex);
+    if (built_) return;
+    // A dry run with the real batch size first, so that messages show the
+    // caller's shapes ("got (128, 28, 28)"), then the build; both under the
+    // lock: an unbuilt layer is being written by whichever thread builds.
+    Shape s = input_shape;
+    for (const auto& layer : layers_) s = layer->compute_output_shape(s);
+    build(input_shape);
+}
+
 void Sequential::require_built(const char* what) const {
     if (!built_)
         throw ValueError("Sequential '" + name_ + "'." + what +
@@ -117,7 +135,7 @@ const Shape& Sequential::output_shape() const {
 
 Tensor Sequential::operator()(const Tensor& x, bool training) {
     if (!x.defined()) throw ValueError("Sequential '" + name_ + "': called on an undefined tensor");
-    if (!built_) build(x.shape());
+    if (!built_) build_lazily(x.shape());
     Tensor h = x;
     for (const auto& layer : layers_) h = (*layer)(h, training);
     return h;

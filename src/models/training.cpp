@@ -10,6 +10,7 @@
 
 #include "batches.hpp"
 #include "distributed_fit.hpp"
+#include "inference.hpp"
 #include "sequential_state.hpp"
 
 namespace nabla::models {
@@ -25,7 +26,7 @@ Sequential::Sequential(Sequential&& other) noexcept
       rng_(other.rng_),
       input_shape_(std::move(other.input_shape_)),
       output_shape_(std::move(other.output_shape_)),
-      built_(other.built_),
+      built_(other.built_.load()),
       compiled_(std::move(other.compiled_)) {
     // The step refers to its model: rebind it to this one.
     if (compiled_) compiled_->step = detail::make_train_step(*this, *compiled_->loss, *compiled_->optimizer);
@@ -39,7 +40,7 @@ Sequential& Sequential::operator=(Sequential&& other) noexcept {
     rng_ = other.rng_;
     input_shape_ = std::move(other.input_shape_);
     output_shape_ = std::move(other.output_shape_);
-    built_ = other.built_;
+    built_ = other.built_.load();
     compiled_ = std::move(other.compiled_);
     if (compiled_) compiled_->step = detail::make_train_step(*this, *compiled_->loss, *compiled_->optimizer);
     return *this;
@@ -480,7 +481,22 @@ Evaluation Sequential::test_on_batch(const Tensor& x, const Tensor& y) {
 
 Tensor Sequential::predict_on_batch(const Tensor& x) {
     const Tensor in = prepare_x("predict_on_batch", x);
-    return compiled_ ? compiled_->step->predict(in) : (*this)(in, /*training=*/false);
+    // Not the training step's predict: its buffers are the model's, shared
+    // by every thread; the inference path's are per thread.
+    if (in.dtype() == float32 && in.is_contiguous()) {
+        Shape shape = output_shape_;
+        shape[0] = in.shape(0);
+        Tensor out = Tensor::uninitialized(shape, float32);
+        if (detail::infer(*this, in.data<float>(), in.shape(0), out.data<float>())) return out;
+    }
+    return (*this)(in, /*training=*/false);
+}
+
+void Sequential::predict_into(const Tensor& x, Tensor& out) {
+    if (!built_) prepare_x("predict_into", x);  // the first call builds (and explains a bad x)
+    detail::check_predict_into(*this, x, out);  // allocates only to throw
+    if (detail::infer(*this, x.data<float>(), x.shape(0), out.data<float>())) return;
+    out.assign((*this)(x, /*training=*/false));
 }
 
 }  // namespace nabla::models

@@ -13,7 +13,9 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
+#include <string>
 
 #include "models/batches.hpp"
 #include "models/train_step.hpp"
@@ -155,4 +157,81 @@ TEST(SteadyState, ElementReadAndWriteThroughAViewAllocateOnlyTheView) {
     EXPECT_EQ(x.to_vector<float>()[1 * 5 + 1], 4.0f);
     EXPECT_EQ(x.to_vector<float>()[0], 2.0f);
     EXPECT_EQ(x.to_vector<float>()[19], 7.0f);
+}
+
+// Issue 14: serving. predict_into of one sample allocates nothing after the
+// first call on a thread — not even inside a matrix library, which it does
+// not call — and starts no thread team; a batch allocates only inside
+// oneDNN's sgemm (its packing buffer).
+namespace {
+
+models::Sequential served_model() {
+    models::Sequential model({layers::Dense(512, "relu", {.input_shape = {784}}), layers::Dense(10, "softmax")});
+    model.set_seed(21);
+    model.compile("rmsprop", "sparse_categorical_crossentropy", {"accuracy"});  // as a loaded model is
+    return model;
+}
+
+long predict_into_allocations(std::int64_t rows, int calls = 50) {
+    set_num_threads(2);
+    models::Sequential model = served_model();
+    random::Generator gen(22);
+    const Tensor x = random::uniform({rows, 784}, 0.0, 1.0, gen);
+    Tensor out = Tensor::uninitialized({rows, 10});
+    model.predict_into(x, out);  // the first call plans and sizes the buffers
+    allocations = 0;
+    library_allocations = 0;
+    trap = std::getenv("NABLA_TRAP_ALLOC") != nullptr;
+    counting = true;
+    for (int i = 0; i < calls; ++i) model.predict_into(x, out);
+    counting = false;
+    std::cout << rows << "-row predict_into x" << calls << ": " << allocations.load() << " allocations by nabla, "
+              << library_allocations.load() << " by oneDNN\n";
+    EXPECT_NEAR(out.sum().item<double>(), double(rows), 1e-4);  // softmax rows
+    return allocations.load();
+}
+
+int threads_of_this_process() {
+    int n = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/task")) ++n;
+    return n;
+}
+
+}  // namespace
+
+TEST(ServingPredict, SingleSamplePredictIntoAllocatesNothing) {
+    EXPECT_EQ(predict_into_allocations(1), 0);
+    EXPECT_EQ(library_allocations.load(), 0);  // no matrix-library call either
+}
+
+TEST(ServingPredict, BatchPredictIntoAllocatesOnlyInsideOneDnn) { EXPECT_EQ(predict_into_allocations(32, 10), 0); }
+
+TEST(ServingPredict, SingleSampleStartsNoThreadTeam) {
+    // In a fresh process (this test binary run again), where no OpenMP team
+    // exists yet: the threads of the process are counted before and after.
+    if (std::getenv("NABLA_TEAM_PROBE_CHILD")) {
+        set_num_threads(1);  // build without a team
+        models::Sequential model = served_model();
+        random::Generator gen(23);
+        const Tensor x = random::uniform({1, 784}, 0.0, 1.0, gen), batch = random::uniform({256, 784}, 0.0, 1.0, gen);
+        Tensor out = Tensor::uninitialized({1, 10}), outs = Tensor::uninitialized({256, 10});
+        ASSERT_EQ(threads_of_this_process(), 1);
+        set_num_threads(4);
+        for (int i = 0; i < 100; ++i) model.predict_into(x, out);
+        EXPECT_EQ(threads_of_this_process(), 1) << "a single-sample predict started threads";
+        model.predict_into(batch, outs);  // the probe sees a team when there is one
+        EXPECT_GT(threads_of_this_process(), 1) << "the probe did not see the batch's team";
+        return;
+    }
+    // Resolved here: inside popen's shell, /proc/self/exe would be the shell.
+    const std::string cmd = "NABLA_TEAM_PROBE_CHILD=1 '" + std::filesystem::read_symlink("/proc/self/exe").string() +
+                            "' --gtest_filter=ServingPredict.SingleSampleStartsNoThreadTeam 2>&1";
+    std::string output;
+    FILE* p = popen(cmd.c_str(), "r");
+    ASSERT_NE(p, nullptr);
+    char buf[4096];
+    while (std::fgets(buf, sizeof buf, p)) output += buf;
+    const int status = pclose(p);
+    EXPECT_EQ(WEXITSTATUS(status), 0) << output;
+    EXPECT_NE(output.find("[  PASSED  ] 1 test"), std::string::npos) << output;
 }

@@ -20,6 +20,7 @@
 // Inputs must be floating point: integer images (uint8 pixels) are refused
 // with a hint to convert them as the book does (astype(float32) / 255),
 // because feeding raw 0..255 values trains badly without any error.
+#include <atomic>
 #include <cstdint>
 #include <iosfwd>
 #include <memory>
@@ -120,6 +121,11 @@ public:
     void load_weights(const std::string& path) override;
     // The config.json object (Keras's model.to_json()).
     std::string to_json() const;
+    // Keras 3's model.export(path, format) (`export` is a C++ keyword):
+    // format "onnx" writes an ONNX model (opset 17, IR 8) for inference
+    // elsewhere, atomically; another format is a ValueError listing the
+    // supported one. Defined in src/export (nabla/export/onnx.hpp).
+    void export_model(const std::string& path, const std::string& format) const;
 
     // --- training ---
     // Sets the optimizer, loss and metrics; compiling again replaces them
@@ -142,8 +148,23 @@ public:
     Evaluation evaluate(const Tensor& x, const Tensor& y, EvaluateOptions options = {});
     Evaluation evaluate(const Tensor& x, const Tensor& y, std::int64_t batch_size);
     // Outputs for every sample, computed batch by batch in inference mode.
+    // predict, predict_on_batch, predict_into and model(x) may be called on
+    // one model from many threads at once (not while another thread trains,
+    // compiles, loads weights into or changes the model): each thread
+    // computes in its own buffers, and a lazy first build is done once.
     Tensor predict(const Tensor& x, PredictOptions options = {});
     Tensor predict(const Tensor& x, std::int64_t batch_size);
+    // predict(x) into a caller's buffer, for serving: `out` is a contiguous
+    // float32 tensor shaped like the output ((x.shape(0), 10) for the book's
+    // model); x is contiguous float32. For a stack of Dense, Flatten,
+    // Dropout, Activation and InputLayer layers with float32 weights, a call
+    // after the first one on the same thread allocates nothing, and a
+    // single-sample call runs on the calling thread alone (no thread team,
+    // no matrix library). Other models are computed as model(x) and copied
+    // into `out`. ShapeError / DTypeError naming both shapes when x or out
+    // does not fit. Not Keras (its predict returns a new array; see
+    // docs/deploy.md, "Serving predictions from threads").
+    void predict_into(const Tensor& x, Tensor& out);
     // One step on one batch; metrics are over this batch only (Keras's
     // reset_metrics=True).
     Evaluation train_on_batch(const Tensor& x, const Tensor& y);
@@ -166,13 +187,15 @@ private:
 
     void adopt(const std::shared_ptr<layers::Layer>& layer);
     void build_from_declared_shape();
+    // build(shape) unless built, once even when threads race to it.
+    void build_lazily(const Shape& input_shape);
     void require_built(const char* what) const;
 
     std::string name_;
     std::vector<std::shared_ptr<layers::Layer>> layers_;
     random::Generator rng_;
     Shape input_shape_, output_shape_;
-    bool built_ = false;
+    std::atomic<bool> built_{false};  // read by concurrent predictions
     std::unique_ptr<Compiled> compiled_;
 };
 
