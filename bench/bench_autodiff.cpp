@@ -29,7 +29,7 @@ Tensor chain_of_adds(Tensor x, const Tensor& y) {
 }
 
 void BM_Add4_NoTape(benchmark::State& state) {
-    Tensor a{1, 2, 3, 4}, b{5, 6, 7, 8};
+    Tensor a{1.f, 2.f, 3.f, 4.f}, b{5.f, 6.f, 7.f, 8.f};
     for (auto _ : state) benchmark::DoNotOptimize(chain_of_adds(a, b));
     per_op(state, kChain);
 }
@@ -37,7 +37,7 @@ void BM_Add4_NoTape(benchmark::State& state) {
 // A tape is active but neither operand is watched: the op offers the node,
 // the tape declines it.
 void BM_Add4_TapeNothingWatched(benchmark::State& state) {
-    Tensor a{1, 2, 3, 4}, b{5, 6, 7, 8};
+    Tensor a{1.f, 2.f, 3.f, 4.f}, b{5.f, 6.f, 7.f, 8.f};
     for (auto _ : state) {
         GradientTape tape;
         benchmark::DoNotOptimize(chain_of_adds(a, b));
@@ -46,8 +46,8 @@ void BM_Add4_TapeNothingWatched(benchmark::State& state) {
 }
 
 void BM_Add4_Recorded(benchmark::State& state) {
-    Variable a(Tensor{1, 2, 3, 4}, "a");
-    Tensor b{5, 6, 7, 8};
+    Variable a(Tensor{1.f, 2.f, 3.f, 4.f}, "a");
+    Tensor b{5.f, 6.f, 7.f, 8.f};
     for (auto _ : state) {
         GradientTape tape;
         benchmark::DoNotOptimize(chain_of_adds(a, b));
@@ -57,8 +57,8 @@ void BM_Add4_Recorded(benchmark::State& state) {
 
 // Forward recorded plus the backward walk: gradient() over the 64 nodes.
 void BM_Add4_RecordedWithGradient(benchmark::State& state) {
-    Variable a(Tensor{1, 2, 3, 4}, "a");
-    Tensor b{5, 6, 7, 8};
+    Variable a(Tensor{1.f, 2.f, 3.f, 4.f}, "a");
+    Tensor b{5.f, 6.f, 7.f, 8.f};
     for (auto _ : state) {
         GradientTape tape;
         Tensor y = chain_of_adds(a, b);

@@ -47,9 +47,9 @@ int main(int argc, char** argv) try {
                                                  : datasets::fashion_mnist::load_data(args.dir);
     auto [train_images, train_labels] = train;
     auto [test_images, test_labels] = test;
-    std::cout << "train_images.shape: " << to_string(train_images.shape()) << "\n"
+    std::cout << "train_images.shape: " << train_images.shape() << "\n"
               << "train_labels: " << train_labels << "\n"
-              << "test_images.shape: " << to_string(test_images.shape()) << "\n"
+              << "test_images.shape: " << test_images.shape() << "\n"
               << "test_labels: " << test_labels << "\n";
 
     // model = keras.Sequential([

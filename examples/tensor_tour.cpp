@@ -8,21 +8,21 @@ using namespace nabla;
 
 int main() {
     // Scalars, vectors, matrices, 3-D tensors (§2.2.1-2.2.4).
-    Tensor x = Tensor::scalar(12, int64);
+    Tensor x(12);  // np.array(12): a 0-d int64
     std::cout << "x = " << x << "  ndim " << x.ndim() << "\n";
-    Tensor v({12, 3, 6, 14, 7}, int64);
-    std::cout << "v = " << v << "  ndim " << v.ndim() << "  shape " << to_string(v.shape()) << "\n";
-    Tensor m({{5, 78, 2, 34, 0}, {6, 79, 3, 35, 1}, {7, 80, 4, 36, 2}}, int64);
+    Tensor v{12, 3, 6, 14, 7};  // int64, as np.array([12, 3, 6, 14, 7])
+    std::cout << "v = " << v << "  ndim " << v.ndim() << "  shape " << v.shape() << "\n";
+    Tensor m{{5, 78, 2, 34, 0}, {6, 79, 3, 35, 1}, {7, 80, 4, 36, 2}};
     std::cout << "m =\n" << m << "\n  ndim " << m.ndim() << "\n\n";
 
     // A stand-in for train_images: 60000 x 28 x 28 uint8 (§2.2.5-2.2.6).
     random::Generator gen(0);
     Tensor train_images = random::randint(0, 256, {60000, 28, 28}, gen, uint8);
-    std::cout << "train_images: ndim " << train_images.ndim() << ", shape " << to_string(train_images.shape())
-              << ", dtype " << name(train_images.dtype()) << "\n";
+    std::cout << "train_images: ndim " << train_images.ndim() << ", shape " << train_images.shape()
+              << ", dtype " << train_images.dtype() << "\n";
 
     // Slicing (§2.2.6): every line below is a view, no copy.
-    auto show = [](const char* py, const Tensor& t) { std::cout << "  " << py << " -> " << to_string(t.shape()) << "\n"; };
+    auto show = [](const char* py, const Tensor& t) { std::cout << "  " << py << " -> " << t.shape() << "\n"; };
     show("train_images[10:100]", train_images(Slice(10, 100)));
     show("train_images[10:100, :, :]", train_images(Slice(10, 100), Slice(), Slice()));
     show("train_images[10:100, 0:28, 0:28]", train_images(Slice(10, 100), Slice(0, 28), Slice(0, 28)));

@@ -93,50 +93,53 @@ std::shared_ptr<Tensor::Impl> new_impl(Shape shape, DType dtype, bool zero_fill)
     return impl;
 }
 
-template <typename T>
-void write_values(Tensor& t, const std::vector<double>& flat) {
-    T* p = t.data<T>();
-    for (std::size_t i = 0; i < flat.size(); ++i) p[i] = static_cast<T>(flat[i]);
+// from_values' conversion: integers range-checked against an integer dtype
+// (NumPy 2's np.array([300], dtype=np.uint8) is OverflowError), everything
+// else converted as static_cast does.
+template <typename T, typename V>
+void write_values(T* out, const V* flat, std::size_t n, DType dtype) {
+    for (std::size_t i = 0; i < n; ++i) {
+        if constexpr (std::is_integral_v<V> && std::is_integral_v<T> && !std::is_same_v<T, bool> &&
+                      !std::is_same_v<T, V>) {
+            if (flat[i] < std::numeric_limits<T>::min() || flat[i] > std::numeric_limits<T>::max())
+                throw OverflowError("Tensor: the C++ integer " + std::to_string(flat[i]) + " is out of bounds for " +
+                                    std::string(name(dtype)) + " (range " +
+                                    std::to_string(std::int64_t{std::numeric_limits<T>::min()}) + " to " +
+                                    std::to_string(std::int64_t{std::numeric_limits<T>::max()}) +
+                                    "); give a wider dtype");
+        }
+        out[i] = static_cast<T>(flat[i]);
+    }
 }
 
-Tensor from_flat(const std::vector<double>& flat, Shape shape, DType dtype) {
+template <typename V>
+Tensor make_from_values(const V* flat, std::size_t n, Shape shape, DType dtype) {
     Tensor t = Tensor::uninitialized(std::move(shape), dtype);
-    detail::dispatch(dtype, [&]<typename T>() { write_values<T>(t, flat); });
+    if (static_cast<std::int64_t>(n) != t.size())  // flatten_list guarantees this
+        throw ShapeError("Tensor: " + std::to_string(n) + " values do not fill shape " + nabla::to_string(t.shape()));
+    detail::dispatch(dtype, [&]<typename T>() { write_values(t.data<T>(), flat, n, dtype); });
     return t;
 }
 
 }  // namespace
 
-Tensor::Tensor(std::initializer_list<double> values, DType dtype)
-    : Tensor(from_flat(std::vector<double>(values), Shape{static_cast<std::int64_t>(values.size())}, dtype)) {}
-
-Tensor::Tensor(std::initializer_list<std::initializer_list<double>> values, DType dtype) {
-    std::vector<double> flat;
-    const std::size_t cols = values.size() ? values.begin()->size() : 0;
-    for (const auto& row : values) {
-        if (row.size() != cols)
-            throw ShapeError("Tensor: ragged nested list: rows of length " + std::to_string(cols) + " and " +
-                             std::to_string(row.size()));
-        flat.insert(flat.end(), row.begin(), row.end());
-    }
-    *this = from_flat(flat, {static_cast<std::int64_t>(values.size()), static_cast<std::int64_t>(cols)}, dtype);
+namespace detail {
+void throw_list_overflow(std::uint64_t value) {
+    throw OverflowError("Tensor: the C++ integer " + std::to_string(value) +
+                        " does not fit int64, which nabla reads C++ integers as; write it as a floating-point "
+                        "number (e.g. 1.8446744073709552e19) for a float dtype");
 }
+void throw_ragged_list(std::int64_t expected, std::size_t got) {
+    throw ShapeError("Tensor: ragged nested list: lists of length " + std::to_string(expected) + " and " +
+                     std::to_string(got) + " at the same depth (every list at one depth must have the same length)");
+}
+}  // namespace detail
 
-Tensor::Tensor(std::initializer_list<std::initializer_list<std::initializer_list<double>>> values, DType dtype) {
-    std::vector<double> flat;
-    const std::size_t rows = values.size() ? values.begin()->size() : 0;
-    std::size_t cols = (values.size() && rows) ? values.begin()->begin()->size() : 0;
-    for (const auto& mat : values) {
-        if (mat.size() != rows) throw ShapeError("Tensor: ragged nested list (matrices of different heights)");
-        for (const auto& row : mat) {
-            if (row.size() != cols) throw ShapeError("Tensor: ragged nested list (rows of different lengths)");
-            flat.insert(flat.end(), row.begin(), row.end());
-        }
-    }
-    *this = from_flat(flat,
-                      {static_cast<std::int64_t>(values.size()), static_cast<std::int64_t>(rows),
-                       static_cast<std::int64_t>(cols)},
-                      dtype);
+Tensor Tensor::from_values(const std::int64_t* flat, std::size_t n, Shape shape, DType dtype) {
+    return make_from_values(flat, n, std::move(shape), dtype);
+}
+Tensor Tensor::from_values(const double* flat, std::size_t n, Shape shape, DType dtype) {
+    return make_from_values(flat, n, std::move(shape), dtype);
 }
 
 template <typename T>
@@ -150,8 +153,6 @@ Tensor::Tensor(const std::vector<T>& values, Shape shape) {
 }
 
 Tensor Tensor::uninitialized(Shape shape, DType dtype) { return Tensor(new_impl(std::move(shape), dtype, false)); }
-
-Tensor Tensor::scalar(double value, DType dtype) { return from_flat({value}, {}, dtype); }
 
 Tensor Tensor::from_storage(std::shared_ptr<Storage> storage, DType dtype, Shape shape, Strides strides,
                             std::int64_t offset) {

@@ -10,7 +10,7 @@
 using namespace nabla;
 
 TEST(GradientTape, SquareOfVariable) {
-    Variable x(Tensor{1, 2, 3}, "x");
+    Variable x(Tensor{1., 2., 3.}, "x");
     GradientTape tape;
     Tensor y = sum(square(x.value()));
     Tensor g = tape.gradient(y, x);
@@ -33,7 +33,7 @@ TEST(GradientTape, ConstantsNeedWatch) {
 }
 
 TEST(GradientTape, NonScalarTargetIsSummed) {
-    Variable x(Tensor{{1, 2}, {3, 4}});
+    Variable x(Tensor{{1., 2.}, {3., 4.}});
     GradientTape tape;
     Tensor y = x.value() * 3.0;
     Tensor g = tape.gradient(y, x);
@@ -42,7 +42,7 @@ TEST(GradientTape, NonScalarTargetIsSummed) {
 }
 
 TEST(GradientTape, UnrelatedSourceGetsZerosOfItsShapeAndDtype) {
-    Variable x(Tensor{1, 2}), z(zeros({3, 2}, float64));
+    Variable x(Tensor{1., 2.}), z(zeros({3, 2}, float64));
     GradientTape tape;
     Tensor y = sum(x.value());
     auto g = tape.gradient(y, {x, z});
@@ -86,7 +86,7 @@ TEST(GradientTape, GradientOfGradient) {
 // The backward of indexing writes the gradient into zeros in place; an outer
 // tape must still see it (it used to get zeros: the write was not recorded).
 TEST(GradientTape, GradientOfGradientThroughSlicing) {
-    Variable x(Tensor{1, 2, 3, 4, 5});
+    Variable x(Tensor{1., 2., 3., 4., 5.});
     GradientTape outer;
     Tensor dy;
     {
@@ -102,7 +102,7 @@ TEST(GradientTape, GradientOfGradientThroughSlicing) {
 }
 
 TEST(GradientTape, ThirdOrderThroughSlicing) {
-    Variable x(Tensor{2, 3});
+    Variable x(Tensor{2., 3.});
     GradientTape t3;
     Tensor d2;
     {
@@ -167,7 +167,7 @@ TEST(GradientCheck, DetectsAWrongGradient) {
     // A correct rule passes, and the checker is not vacuous: a deliberately
     // wrong closure is caught.
     auto good = check_gradients([](const std::vector<Tensor>& in) { return sum(in[0] * in[0]); },
-                                {Tensor{1, -2, 3}});
+                                {Tensor{1., -2., 3.}});
     EXPECT_LT(good.max_rel_error, 1e-6) << good.report;
     auto wrong = check_gradients(
         [](const std::vector<Tensor>& in) {
@@ -179,6 +179,6 @@ TEST(GradientCheck, DetectsAWrongGradient) {
             graph::record("bad", {x}, y, [](const Tensor& g) { return std::vector<Tensor>{g}; });
             return sum(y);
         },
-        {Tensor{1, 2}});
+        {Tensor{1., 2.}});
     EXPECT_GT(wrong.max_rel_error, 0.1);
 }

@@ -21,7 +21,7 @@ TEST(NumPyEdges, AssignDropsExtraLeadingLengthOneAxes) {
     EXPECT_EQ(m.to_vector<float>(), (std::vector<float>{2, 2, 2, 0, 0, 0}));
     m.assign(full({1, 1, 1}, 5.0));
     EXPECT_EQ(m.to_vector<float>(), (std::vector<float>(6, 5.0f)));
-    Tensor s = Tensor::scalar(0);
+    Tensor s = Tensor::scalar(0.0);
     s.assign(full({1, 1}, 7.0));
     EXPECT_EQ(s.item<float>(), 7);
     EXPECT_THROW(z.assign(ones({2, 3})), ShapeError);

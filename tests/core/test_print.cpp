@@ -63,7 +63,7 @@ TEST(Print, MatchesNumpyStr) {
 
 TEST(Print, BriefExamples) {
     EXPECT_EQ(Tensor({0.1, 0.5, 1.0}).to_string(), "[0.1 0.5 1. ]");
-    EXPECT_EQ((Tensor{{1, 2}, {3, 4}}).to_string(), "[[1. 2.]\n [3. 4.]]");
+    EXPECT_EQ((Tensor{{1., 2.}, {3., 4.}}).to_string(), "[[1. 2.]\n [3. 4.]]");
     EXPECT_EQ(Tensor({1e-5, 1.0}, float64).to_string(), "[1.e-05 1.e+00]");
 }
 

@@ -9,7 +9,8 @@ TEST(Tensor, NestedInitializerLists) {
     Tensor t{{1, 2, 3}, {4, 5, 6}};
     EXPECT_EQ(t.ndim(), 2);
     EXPECT_EQ(t.shape(), (Shape{2, 3}));
-    EXPECT_EQ(t.dtype(), float32);
+    EXPECT_EQ(t.dtype(), int64);  // integer literals, as np.array / torch.tensor
+    EXPECT_EQ((Tensor{{1., 2.}, {3., 4.}}).dtype(), float32);
     EXPECT_EQ(t.size(), 6);
     EXPECT_EQ(t.at<float>({1, 2}), 6.0f);
     EXPECT_EQ(t.at<int>({-1, -3}), 4);
@@ -27,10 +28,12 @@ TEST(Tensor, FromVectorAndShape) {
 
 TEST(Tensor, ScalarsAndVectors) {
     Tensor s = Tensor::scalar(12);
+    EXPECT_EQ(s.dtype(), int64);
     EXPECT_EQ(s.ndim(), 0);
     EXPECT_EQ(s.shape(), Shape{});
     EXPECT_EQ(s.item<int>(), 12);
     Tensor v{12, 3, 6, 14, 7};
+    EXPECT_EQ(v.dtype(), int64);
     EXPECT_EQ(v.ndim(), 1);
     EXPECT_EQ(to_string(v.shape()), "(5,)");
     EXPECT_THROW(v.item(), ValueError);

@@ -77,7 +77,7 @@ TEST(ViewAssignment, NamedTensorAssignmentRebinds) {
 
 TEST(ViewAssignment, CompoundAssignmentOnTemporaries) {
     Tensor x = zeros({2, 2});
-    Tensor y = Tensor{{1, 2}, {3, 4}}.astype(float32);
+    Tensor y = Tensor{{1., 2.}, {3., 4.}}.astype(float32);
     x(0, 1) += y(1, 1);
     x[1] += y[0];
     x[1] *= 3;

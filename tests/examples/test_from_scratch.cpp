@@ -30,8 +30,8 @@ TEST(FromScratch, BatchGeneratorCoversTheDataOnce) {
 }
 
 TEST(FromScratch, UpdateWeightsIsPlainSgd) {
-    std::vector<Variable> w{Variable(Tensor{1, 2}), Variable(Tensor{3})};
-    from_scratch::update_weights({Tensor{10, 20}, Tensor{-5}}, w, 0.1);
+    std::vector<Variable> w{Variable(Tensor{1., 2.}), Variable(Tensor{3.})};
+    from_scratch::update_weights({Tensor{10., 20.}, Tensor{-5.}}, w, 0.1);
     EXPECT_EQ(w[0].value().to_vector<float>(), (std::vector<float>{0, 0}));
     EXPECT_EQ(w[1].value().to_vector<float>(), (std::vector<float>{3.5f}));
 }
@@ -45,7 +45,7 @@ TEST(FromScratch, WeightsAreSharedHandles) {
     // The book's initialisation: W in [0, 0.1), b = 0.
     for (double v : w[0].value().to_vector<double>()) EXPECT_TRUE(v >= 0 && v < 0.1) << v;
     EXPECT_EQ(sum(abs(w[1].value())).item<double>(), 0.0);
-    w[1].assign(Tensor{1, 1});  // through a copy of the handle...
+    w[1].assign(Tensor{1., 1.});  // through a copy of the handle...
     EXPECT_EQ(layer(zeros({1, 3})).to_vector<float>(), (std::vector<float>{1, 1}));  // ...the layer sees it
 }
 

@@ -65,7 +65,7 @@ TEST(Dense, BuildsOnFirstCallWithKerasShapes) {
 
 TEST(Dense, ComputesActivationOfAffineMap) {
     layers::Dense dense(2, Activation::Sigmoid, {.kernel_initializer = "ones", .bias_initializer = initializers::constant(0.5)});
-    Tensor x{{1, 2, 3}, {-1, 0, 0}};
+    Tensor x{{1., 2., 3.}, {-1., 0., 0.}};
     Tensor y = dense(x);
     const double e0 = 1 / (1 + std::exp(-6.5)), e1 = 1 / (1 + std::exp(0.5));
     EXPECT_NEAR(y.at({0, 0}), e0, 1e-6);
@@ -244,7 +244,7 @@ TEST(Flatten, FlattensAllButBatch) {
 
 TEST(ActivationLayer, ByNameAndEnum) {
     layers::Activation relu("relu"), soft(Activation::Softmax);
-    Tensor x{{-1, 2}};
+    Tensor x{{-1., 2.}};
     EXPECT_EQ(relu(x).to_vector<float>(), (std::vector<float>{0, 2}));
     EXPECT_NEAR(sum(soft(x)).item<double>(), 1.0, 1e-6);
     EXPECT_EQ(relu.class_name(), "Activation");

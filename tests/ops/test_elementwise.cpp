@@ -16,7 +16,7 @@ std::vector<float> vec(const Tensor& t) { return t.to_vector<float>(); }
 }  // namespace
 
 TEST(Elementwise, ArithmeticWithTensorsAndScalars) {
-    Tensor a{{1, 2}, {3, 4}}, b{10, 20};
+    Tensor a{{1., 2.}, {3., 4.}}, b{10., 20.};
     EXPECT_EQ(vec(a + b), (std::vector<float>{11, 22, 13, 24}));
     EXPECT_EQ(vec(a - b), (std::vector<float>{-9, -18, -7, -16}));
     EXPECT_EQ(vec(a * 2), (std::vector<float>{2, 4, 6, 8}));
@@ -77,7 +77,7 @@ TEST(Elementwise, UnaryValues) {
 }
 
 TEST(Elementwise, ComparisonsLogicAndWhere) {
-    Tensor a{1, 5, 3}, b{2, 5, 1};
+    Tensor a{1., 5., 3.}, b{2., 5., 1.};
     EXPECT_EQ((a < b).dtype(), bool_);
     EXPECT_EQ((a < b).to_vector<int>(), (std::vector<int>{1, 0, 0}));
     EXPECT_EQ((a == b).to_vector<int>(), (std::vector<int>{0, 1, 0}));
@@ -85,7 +85,7 @@ TEST(Elementwise, ComparisonsLogicAndWhere) {
     EXPECT_EQ(((a > 1) && (b > 1)).to_vector<int>(), (std::vector<int>{0, 1, 0}));
     EXPECT_EQ((!(a > 1)).to_vector<int>(), (std::vector<int>{1, 0, 0}));
     EXPECT_EQ(vec(where(a > b, a, b)), (std::vector<float>{2, 5, 3}));
-    EXPECT_EQ(vec(where(Tensor{1.0, 0.0}.astype(bool_), Tensor{1, 2}.reshape({2, 1}), Tensor::scalar(9))),
+    EXPECT_EQ(vec(where(Tensor{1.0, 0.0}.astype(bool_), Tensor{1., 2.}.reshape({2, 1}), Tensor::scalar(9.0))),
               (std::vector<float>{1, 9, 2, 9}));
     EXPECT_EQ(vec(maximum(a, b)), (std::vector<float>{2, 5, 3}));
     EXPECT_EQ(vec(minimum(a, b)), (std::vector<float>{1, 5, 1}));
@@ -118,13 +118,13 @@ TEST(Elementwise, LargeTensorsUseThreadsWithIdenticalResults) {
 }
 
 TEST(Elementwise, CompoundAssignmentWritesInPlace) {
-    Tensor a{{1, 2}, {3, 4}};
+    Tensor a{{1., 2.}, {3., 4.}};
     Tensor row = a[0];
-    row += Tensor{10, 10};
+    row += Tensor{10., 10.};
     EXPECT_EQ(vec(a), (std::vector<float>{11, 12, 3, 4}));  // through the view
     a *= 2;
     EXPECT_EQ(vec(a), (std::vector<float>{22, 24, 6, 8}));
-    Tensor small{1, 2};
+    Tensor small{1., 2.};
     EXPECT_THROW(small += zeros({2, 2}), ShapeError);
 }
 
@@ -204,7 +204,7 @@ TEST(Elementwise, IntegerPowerIsExactWrapsAndRefusesNegativeExponents) {
         }
     }
     EXPECT_THROW(power(i64(1), -1), ValueError);  // NumPy refuses 1**-1 too
-    EXPECT_FLOAT_EQ(power(Tensor{2}, -1).item<float>(), 0.5f);  // floats unchanged
+    EXPECT_FLOAT_EQ(power(Tensor{2.}, -1).item<float>(), 0.5f);  // floats unchanged
     EXPECT_EQ(power(i64(2), Tensor{-1.0}).dtype(), float64);    // a float exponent: float result
 }
 
@@ -215,7 +215,7 @@ TEST(Elementwise, IntegerPowerIsExactWrapsAndRefusesNegativeExponents) {
 TEST(Elementwise, AbsSignAndSquareEdgesFollowNumPy) {
     EXPECT_FALSE(std::signbit(abs(Tensor{-0.0}).item<float>()));
     EXPECT_FALSE(std::signbit(abs(Tensor({-0.0}, float64)).item<double>()));
-    EXPECT_EQ(abs(Tensor{-2, 3}).to_vector<float>(), (std::vector<float>{2, 3}));
+    EXPECT_EQ(abs(Tensor{-2., 3.}).to_vector<float>(), (std::vector<float>{2, 3}));
     const std::int64_t lo = std::numeric_limits<std::int64_t>::min();
     Tensor m(std::vector<std::int64_t>{lo, -5}, {2});
     EXPECT_EQ(abs(m).to_vector<std::int64_t>(), (std::vector<std::int64_t>{lo, 5}));  // NumPy wraps abs(INT64_MIN)
@@ -226,5 +226,5 @@ TEST(Elementwise, AbsSignAndSquareEdgesFollowNumPy) {
     EXPECT_THROW(power(b, b), DTypeError);
     EXPECT_EQ(square(b.astype(int32)).to_vector<int>(), (std::vector<int>{1, 0}));
     EXPECT_EQ(power(b, 2).dtype(), int64);  // NumPy 2: a weak int beside bool is int64
-    EXPECT_EQ(sign(Tensor{-2, 0, 3}).to_vector<float>(), (std::vector<float>{-1, 0, 1}));
+    EXPECT_EQ(sign(Tensor{-2., 0., 3.}).to_vector<float>(), (std::vector<float>{-1, 0, 1}));
 }

@@ -47,11 +47,11 @@ TEST(Linalg, BookShapesAndNumPyDotRules) {
     EXPECT_EQ(dot(ones({2, 3, 4, 5}), ones({5})).shape(), (Shape{2, 3, 4}));
     EXPECT_EQ(dot(ones({2, 3, 4, 5}), ones({5, 6})).shape(), (Shape{2, 3, 4, 6}));
     EXPECT_EQ(dot(ones({2, 3}), ones({4, 3, 5})).shape(), (Shape{2, 4, 5}));
-    EXPECT_EQ(dot(Tensor{1, 2, 3}, Tensor{4, 5, 6}).item<float>(), 32.0f);
-    EXPECT_EQ(dot(Tensor{1, 2, 3}, Tensor{4, 5, 6}).ndim(), 0);
-    EXPECT_EQ(dot(Tensor::scalar(2), Tensor{1, 2}).to_vector<float>(), (std::vector<float>{2, 4}));
-    EXPECT_EQ(dot(Tensor{{1, 2}, {3, 4}}, Tensor{1, 1}).to_vector<float>(), (std::vector<float>{3, 7}));
-    EXPECT_EQ(dot(Tensor{{1, 2}, {3, 4}}.astype(int64), Tensor{{1, 0}, {0, 1}}.astype(int64)).to_vector<int>(),
+    EXPECT_EQ(dot(Tensor{1., 2., 3.}, Tensor{4., 5., 6.}).item<float>(), 32.0f);
+    EXPECT_EQ(dot(Tensor{1., 2., 3.}, Tensor{4., 5., 6.}).ndim(), 0);
+    EXPECT_EQ(dot(Tensor::scalar(2.0), Tensor{1., 2.}).to_vector<float>(), (std::vector<float>{2, 4}));
+    EXPECT_EQ(dot(Tensor{{1., 2.}, {3., 4.}}, Tensor{1., 1.}).to_vector<float>(), (std::vector<float>{3, 7}));
+    EXPECT_EQ(dot(Tensor{{1, 2}, {3, 4}}, Tensor{{1, 0}, {0, 1}}).to_vector<int>(),
               (std::vector<int>{1, 2, 3, 4}));
 }
 
@@ -86,7 +86,7 @@ TEST(Linalg, ErrorsNameBothShapes) {
     }
     EXPECT_THROW(matmul(ones({3, 4}), ones({5, 6})), ShapeError);
     EXPECT_THROW(matmul(ones({2, 3, 4}), ones({3, 4, 5})), ShapeError);  // batch 2 vs 3
-    EXPECT_THROW(matmul(Tensor::scalar(1), ones({2})), ValueError);
+    EXPECT_THROW(matmul(Tensor::scalar(1.0), ones({2})), ValueError);
     EXPECT_THROW(tensordot(ones({3, 4}), ones({5}), {1}, {0}), ShapeError);
 }
 
@@ -159,7 +159,7 @@ TEST(Linalg, IntegerAndBoolVectorDotKeepsTheDtypeAndWraps) {
     Tensor m = matmul(a.reshape({1, 2}), b.reshape({2, 1}));
     EXPECT_EQ(m.dtype(), int32);
     EXPECT_EQ(m.to_vector<std::int32_t>(), (std::vector<std::int32_t>{0}));
-    EXPECT_EQ(dot(Tensor{1.5, 2}, Tensor{2, 1}).item<float>(), 5);  // floats unchanged
+    EXPECT_EQ(dot(Tensor{1.5, 2.}, Tensor{2., 1.}).item<float>(), 5);  // floats unchanged
 }
 
 // Issue 13 item 26: a zero-length contracted axis threw (reshape of -1 over

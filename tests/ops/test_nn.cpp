@@ -171,7 +171,7 @@ TEST(NNSoftmax, NaNPoisonsOnlyItsRow) {
 TEST(NNSoftmax, Errors) {
     EXPECT_THAT(message_of([] { softmax(Tensor({1, 2}, int64)); }), AllOf(HasSubstr("softmax"), HasSubstr("int64")));
     EXPECT_THROW(softmax(Tensor({1, 2}, int64)), DTypeError);
-    EXPECT_THROW(log_softmax(Tensor::scalar(1)), ShapeError);
+    EXPECT_THROW(log_softmax(Tensor::scalar(1.0)), ShapeError);
     EXPECT_THROW(softmax(zeros({2, 3}), 2), IndexError);
     EXPECT_THROW(softmax(Tensor()), ValueError);
 }
@@ -269,14 +269,14 @@ TEST(NNLoss, MeanSquaredErrorMatchesNumPy) {
     Tensor p = mat({{0.1, 0.8, 1.0, 0.0}, {0.7, 0.2, 0.5, 0.999}});
     expect_values(mean_squared_error(t, p), {0.0125, 0.03250025000000001}, 1e-15);
     // Integer targets are converted to y_pred's dtype, as Keras does.
-    Tensor l = mean_squared_error(Tensor({1, 2, 3}, int64), Tensor{1.5, 2, 2});
+    Tensor l = mean_squared_error(Tensor({1, 2, 3}, int64), Tensor{1.5, 2., 2.});
     EXPECT_EQ(l.dtype(), float32);
     EXPECT_NEAR(l.item<double>(), (0.25 + 0 + 1) / 3, 1e-7);
 }
 
 TEST(NNLoss, KerasRankMatchingForPerSampleTargets) {
     // (batch,) targets against (batch, 1) predictions: one loss per sample.
-    Tensor t{1, 0, 1};
+    Tensor t{1., 0., 1.};
     Tensor p(std::vector<float>{0.9f, 0.2f, 0.6f}, {3, 1});
     Tensor l = binary_crossentropy(t, p);
     EXPECT_EQ(l.shape(), (Shape{3}));
@@ -351,7 +351,7 @@ TEST(NNLoss, ShapeMismatchesNameBothShapes) {
     }
     EXPECT_THAT(message_of([&] { sparse_categorical_crossentropy(zeros({3}, int64), b); }),
                 AllOf(HasSubstr("(3,)"), HasSubstr("(2, 4)"), HasSubstr("expected class ids of shape (2,)")));
-    EXPECT_THROW(categorical_crossentropy(Tensor::scalar(1), Tensor::scalar(1)), ShapeError);
+    EXPECT_THROW(categorical_crossentropy(Tensor::scalar(1.0), Tensor::scalar(1.0)), ShapeError);
     EXPECT_THROW(categorical_crossentropy(a, a.astype(int64)), DTypeError);
     EXPECT_THROW(mean_squared_error(Tensor(), a), ValueError);
 }
@@ -475,7 +475,7 @@ TEST(NNDense, AgreesWithTheUnfusedOps) {
     expect_values(y2, ref2, 1e-5);
     // Empty batch and empty input axis.
     EXPECT_EQ(dense(zeros({0, 7}), W, b).shape(), (Shape{0, 5}));
-    expect_values(dense(zeros({2, 0}), zeros({0, 3}), Tensor{1, 2, 3}), {1, 2, 3, 1, 2, 3}, 0);
+    expect_values(dense(zeros({2, 0}), zeros({0, 3}), Tensor{1., 2., 3.}), {1, 2, 3, 1, 2, 3}, 0);
 }
 
 TEST(NNDense, Errors) {

@@ -33,7 +33,7 @@ TEST(Reduce, DtypesFollowNumPy) {
 }
 
 TEST(Reduce, ArgmaxArgmin) {
-    Tensor x{{1, 9, 3}, {7, 2, 7}};
+    Tensor x{{1., 9., 3.}, {7., 2., 7.}};
     EXPECT_EQ(argmax(x).item<int>(), 1);
     EXPECT_EQ(argmax(x, 1).to_vector<int>(), (std::vector<int>{1, 0}));
     EXPECT_EQ(argmax(x, 0).to_vector<int>(), (std::vector<int>{1, 0, 1}));
@@ -99,7 +99,7 @@ TEST(ReduceGradients, MatchFiniteDifferences) {
 }
 
 TEST(ReduceGradients, MaxTiesSplitTheGradient) {
-    Variable x(Tensor{1, 3, 3});
+    Variable x(Tensor{1., 3., 3.});
     GradientTape tape;
     Tensor g = tape.gradient(max(x.value()), x);
     EXPECT_EQ(g.to_vector<float>(), (std::vector<float>{0, 0.5, 0.5}));

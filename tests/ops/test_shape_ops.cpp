@@ -11,14 +11,14 @@
 using namespace nabla;
 
 TEST(ShapeOps, ConcatenateAndStack) {
-    Tensor a{{1, 2}, {3, 4}}, b{{5, 6}};
+    Tensor a{{1., 2.}, {3., 4.}}, b{{5., 6.}};
     Tensor c = concatenate({a, b});
     EXPECT_EQ(c.shape(), (Shape{3, 2}));
     EXPECT_EQ(c.to_vector<float>(), (std::vector<float>{1, 2, 3, 4, 5, 6}));
     Tensor d = concatenate({a, b.transpose()}, 1);
     EXPECT_EQ(d.to_vector<float>(), (std::vector<float>{1, 2, 5, 3, 4, 6}));
     EXPECT_EQ(concatenate({a, ones({1, 2}, float64)}).dtype(), float64);
-    Tensor s = stack({Tensor{1, 2}, Tensor{3, 4}}, 1);
+    Tensor s = stack({Tensor{1., 2.}, Tensor{3., 4.}}, 1);
     EXPECT_EQ(s.shape(), (Shape{2, 2}));
     EXPECT_EQ(s.to_vector<float>(), (std::vector<float>{1, 3, 2, 4}));
     EXPECT_EQ(stack({zeros({3}), zeros({3}), zeros({3})}).shape(), (Shape{3, 3}));
@@ -52,7 +52,7 @@ TEST(ShapeOps, OneHot) {
 }
 
 TEST(ShapeOps, BroadcastToIsAView) {
-    Tensor b{1, 2, 3};
+    Tensor b{1., 2., 3.};
     Tensor v = broadcast_to(b, {4, 3});
     EXPECT_TRUE(v.shares_storage(b));
     EXPECT_EQ(v.strides(), (Strides{0, 1}));
@@ -93,9 +93,9 @@ TEST(ShapeOps, ShapesWhoseElementCountOverflowsAreRefused) {
     expect_too_big([&] { (void)arange(4.0).reshape({big, 4}); }, "reshape");
     expect_too_big([&] { (void)arange(4.0).reshape({-1, big, 4}); }, "reshape with -1");
     expect_too_big([&] { (void)arange(0.0).reshape({0, big, 4}); }, "empty reshape (NumPy: too big)");
-    expect_too_big([&] { (void)broadcast_to(Tensor::scalar(1), {big, 4}); }, "broadcast_to");
+    expect_too_big([&] { (void)broadcast_to(Tensor::scalar(1.0), {big, 4}); }, "broadcast_to");
     // NumPy counts bytes: 2^62 float32 elements are 2^64 bytes.
-    expect_too_big([&] { (void)broadcast_to(Tensor::scalar(1), {std::int64_t{1} << 31, std::int64_t{1} << 31}); },
+    expect_too_big([&] { (void)broadcast_to(Tensor::scalar(1.0), {std::int64_t{1} << 31, std::int64_t{1} << 31}); },
                    "broadcast_to by bytes");
     expect_too_big([&] { (void)(ones({4}) + broadcast_to(ones({1}), {big, 4})); }, "binary op");
     expect_too_big([&] { (void)zeros({big, 4}); }, "zeros");
@@ -112,5 +112,5 @@ TEST(ShapeOps, ShapesWhoseElementCountOverflowsAreRefused) {
     // Sizes that fit still work, including -1 and empty axes.
     EXPECT_EQ(arange(12.0).reshape({-1, 4}).shape(), (Shape{3, 4}));
     EXPECT_EQ(zeros({0, 5}).reshape({5, 0}).shape(), (Shape{5, 0}));
-    EXPECT_EQ(broadcast_to(Tensor::scalar(1), {std::int64_t{1} << 40, 4}).size(), std::int64_t{1} << 42);
+    EXPECT_EQ(broadcast_to(Tensor::scalar(1.0), {std::int64_t{1} << 40, 4}).size(), std::int64_t{1} << 42);
 }

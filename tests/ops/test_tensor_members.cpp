@@ -49,7 +49,7 @@ TEST(TensorMembers, EqualTheFreeFunctions) {
 }
 
 TEST(TensorMembers, AllAnyFollowNumPy) {
-    Tensor m{{1, 0, 2}, {3, 4, 5}};
+    Tensor m{{1., 0., 2.}, {3., 4., 5.}};
     EXPECT_FALSE(all(m).item<bool>());
     EXPECT_TRUE(any(m).item<bool>());
     EXPECT_EQ(all(m, 1).to_vector<int>(), (std::vector<int>{0, 1}));
@@ -85,9 +85,9 @@ TEST(TensorMembers, AllcloseFollowsNumPy) {
 }
 
 TEST(TensorMembers, ArrayEqualFollowsNumPy) {
-    EXPECT_TRUE(array_equal(Tensor({1, 2}), Tensor({1, 2})));
+    EXPECT_TRUE(array_equal(Tensor({1., 2.}), Tensor({1., 2.})));
     EXPECT_TRUE(array_equal(Tensor({1, 2}, int64), Tensor({1.0, 2.0})));
-    EXPECT_FALSE(array_equal(Tensor({1, 2}), Tensor({1, 3})));
+    EXPECT_FALSE(array_equal(Tensor({1., 2.}), Tensor({1., 3.})));
     EXPECT_FALSE(array_equal(ones({2}), ones({1, 2})));   // shapes differ: false, no broadcasting
     EXPECT_FALSE(array_equal(ones({2}), ones({3})));      // and no error
     EXPECT_FALSE(array_equal(Tensor({std::nan("")}), Tensor({std::nan("")})));

@@ -139,9 +139,9 @@ TEST(WeakScalars, EveryBinaryFunctionTakesANumberOnEitherSide) {
     EXPECT_EQ(subtract(z, 1).to_vector<float>(), (std::vector<float>{-2.5f, -1, 1}));
     EXPECT_EQ(multiply(z, 2).to_vector<float>(), (std::vector<float>{-3, 0, 4}));
     EXPECT_EQ(divide(z, 2).to_vector<float>(), (std::vector<float>{-0.75f, 0, 1}));
-    EXPECT_EQ(divide(3, Tensor{1, 2}).to_vector<float>(), (std::vector<float>{3, 1.5f}));
+    EXPECT_EQ(divide(3, Tensor{1., 2.}).to_vector<float>(), (std::vector<float>{3, 1.5f}));
     EXPECT_EQ(power(z, 2).to_vector<float>(), (std::vector<float>{2.25f, 0, 4}));
-    EXPECT_EQ(power(2, Tensor{1, 3}).to_vector<float>(), (std::vector<float>{2, 8}));
+    EXPECT_EQ(power(2, Tensor{1., 3.}).to_vector<float>(), (std::vector<float>{2, 8}));
     EXPECT_EQ(equal(z, 0).to_vector<bool>(), (std::vector<bool>{false, true, false}));
     EXPECT_EQ(not_equal(0, z).to_vector<bool>(), (std::vector<bool>{true, false, true}));
     EXPECT_EQ(less(z, 0).to_vector<bool>(), (std::vector<bool>{true, false, false}));
@@ -155,7 +155,7 @@ TEST(WeakScalars, EveryBinaryFunctionTakesANumberOnEitherSide) {
     EXPECT_EQ(where(greater(z, 0), 1, z).to_vector<float>(), (std::vector<float>{-1.5f, 0, 1}));
     expect_overflow([&] { return where(ones({1}, bool_), u8(5), 300); }, "where");
     // Differentiable through the number's side too.
-    Variable v(Tensor{-1, 2});
+    Variable v(Tensor{-1., 2.});
     GradientTape tape;
     Tensor g = tape.gradient(sum(maximum(v.value(), 0.) * 3 + subtract(1, v.value())), v);
     EXPECT_EQ(g.to_vector<float>(), (std::vector<float>{-1, 2}));

@@ -44,7 +44,7 @@ TEST(Metrics, MeanIsWeightedAndResets) {
 TEST(Metrics, CategoricalAccuracyComparesArgmaxes) {
     metrics::CategoricalAccuracy acc;
     EXPECT_EQ(acc.name(), "categorical_accuracy");
-    const Tensor t{{0, 0, 1}, {0, 1, 0}, {1, 0, 0}, {0, 1, 0}};
+    const Tensor t{{0., 0., 1.}, {0., 1., 0.}, {1., 0., 0.}, {0., 1., 0.}};
     const Tensor p{{0.1, 0.2, 0.7}, {0.5, 0.4, 0.1}, {0.4, 0.4, 0.2}, {0.3, 0.3, 0.4}};
     // rows: hit, miss, hit (tie -> first index), miss
     EXPECT_EQ(acc.values(t, p).to_vector<double>(), (std::vector<double>{1, 0, 1, 0}));
@@ -105,7 +105,7 @@ TEST(Metrics, AccuracyResolvesLikeKerasCompile) {
     EXPECT_EQ(sparse.kind(), Accuracy::Kind::SparseCategorical);  // resolved once, as compile does
 
     Accuracy onehot;
-    onehot.update_state(Tensor{{0, 0, 1}, {1, 0, 0}}, p);
+    onehot.update_state(Tensor{{0., 0., 1.}, {1., 0., 0.}}, p);
     EXPECT_EQ(onehot.kind(), Accuracy::Kind::Categorical);
     EXPECT_DOUBLE_EQ(onehot.result(), 1.0);
 

@@ -3,6 +3,7 @@
 // without being told. assign/assign_add/assign_sub write in place and are
 // never recorded (they are the optimizer's updates, not part of the model).
 #include <string>
+#include <utility>
 
 #include "nabla/core/tensor.hpp"
 
@@ -13,6 +14,12 @@ class Variable {
 public:
     Variable() = default;
     explicit Variable(Tensor initial_value, std::string name = "variable", bool trainable = true);
+    // From a C++ number, by Tensor's rule: Variable(0.) is a 0-d float32
+    // variable (tf.Variable(0.)); an integer gives an int64 tensor, which only
+    // a non-trainable variable may hold.
+    template <Scalar S>
+    explicit Variable(S initial_value, std::string name = "variable", bool trainable = true)
+        : Variable(Tensor(initial_value), std::move(name), trainable) {}
 
     const Tensor& value() const { return value_; }
     operator const Tensor&() const { return value_; }  // use a Variable wherever a Tensor fits

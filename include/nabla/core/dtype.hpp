@@ -1,6 +1,7 @@
 #pragma once
 // Element types and NumPy-style type promotion.
 #include <cstddef>
+#include <concepts>
 #include <cstdint>
 #include <iosfwd>
 #include <string>
@@ -46,5 +47,18 @@ template <> struct dtype_of<float> { static constexpr DType value = DType::Float
 template <> struct dtype_of<double> { static constexpr DType value = DType::Float64; };
 template <typename T>
 inline constexpr DType dtype_of_v = dtype_of<T>::value;
+
+// A C++ number: what Tensor(12), Tensor{1, 2}, x + 1 and maximum(z, 0.) take.
+template <typename S>
+concept Scalar = std::integral<S> || std::floating_point<S>;
+
+// The dtype a C++ number (or a list of them) takes when no dtype is given,
+// PyTorch's rule for torch.tensor: bool -> bool, any other integer -> int64,
+// any floating type -> float32 (the library's default float; NumPy would
+// give float64). Tensor(12) is int64, Tensor{1.5, 2.} float32.
+template <Scalar S>
+inline constexpr DType default_dtype_of = std::same_as<S, bool> ? DType::Bool
+                                          : std::integral<S>    ? DType::Int64
+                                                                : DType::Float32;
 
 }  // namespace nabla

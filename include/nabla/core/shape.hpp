@@ -1,22 +1,32 @@
 #pragma once
-// Shapes and strides: plain vectors of int64, printed the NumPy way.
+// Shapes and strides: vectors of int64, shapes printed the NumPy way.
 #include <cstddef>
 #include <cstdint>
 #include <iosfwd>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace nabla {
 
-using Shape = std::vector<std::int64_t>;
+// A tensor's shape. It is a std::vector<std::int64_t> (brace initialisation
+// Shape{2, 3}, size(), indexing, iteration, insert, comparisons, conversion
+// to and from std::vector<std::int64_t>, std::span views) that is its own
+// type in namespace nabla, so that argument-dependent lookup finds nabla's
+// operator<< below: std::cout << x.shape() prints "(60000, 28, 28)" with or
+// without `using namespace nabla`.
+struct Shape : std::vector<std::int64_t> {
+    using vector::vector;
+    Shape() = default;
+    Shape(const std::vector<std::int64_t>& v) : vector(v) {}  // NOLINT(google-explicit-constructor)
+    Shape(std::vector<std::int64_t>&& v) noexcept : vector(std::move(v)) {}  // NOLINT(google-explicit-constructor)
+};
 using Strides = std::vector<std::int64_t>;  // in elements, may be negative
 
 // "(60000, 28, 28)", "(5,)", "()"
 std::string to_string(const Shape& shape);
-// std::cout << x.shape() prints "(60000, 28, 28)". Shape is a std::vector,
-// so argument-dependent lookup does not find this operator: it is found with
-// `using namespace nabla;` (as the book's listings are written) or
-// `using nabla::operator<<;`; elsewhere print nabla::to_string(x.shape()).
+// std::cout << x.shape() prints "(60000, 28, 28)" (found by argument-
+// dependent lookup: no using-directive needed).
 std::ostream& operator<<(std::ostream& os, const Shape& shape);
 // Product of the sizes (1 for a scalar).
 std::int64_t numel(const Shape& shape) noexcept;

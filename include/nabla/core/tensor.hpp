@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "nabla/core/dtype.hpp"
@@ -28,6 +29,59 @@
 #include "nabla/core/storage.hpp"
 
 namespace nabla {
+
+// Internal: reading nested initializer lists of C++ numbers (Tensor{{1, 2}}).
+namespace detail {
+// Integers are carried as int64 (exactly), floating values as double.
+template <Scalar T>
+using ListValue = std::conditional_t<std::integral<T>, std::int64_t, double>;
+[[noreturn]] void throw_list_overflow(std::uint64_t value);
+[[noreturn]] void throw_ragged_list(std::int64_t expected, std::size_t got);
+template <Scalar T>
+ListValue<T> list_value(T v) {
+    if constexpr (std::unsigned_integral<T> && sizeof(T) >= sizeof(std::int64_t)) {
+        if (v > static_cast<T>(INT64_MAX)) throw_list_overflow(v);
+    }
+    return static_cast<ListValue<T>>(v);
+}
+template <typename L>
+struct NestedList {  // a number
+    using element = L;
+    static constexpr std::size_t rank = 0;
+};
+template <typename L>
+struct NestedList<std::initializer_list<L>> {
+    using element = typename NestedList<L>::element;
+    static constexpr std::size_t rank = 1 + NestedList<L>::rank;
+};
+// The sizes of a nested list, read along its first elements.
+template <typename L>
+void list_sizes(const L& list, std::int64_t* sizes) {
+    if constexpr (!Scalar<L>) {
+        *sizes = static_cast<std::int64_t>(list.size());
+        if (list.size() != 0) list_sizes(*list.begin(), sizes + 1);
+    }
+}
+// Writes the numbers of a list that check_list accepted to out, in C order.
+template <typename L, typename V>
+void flatten_list(const L& list, V*& out) {
+    if constexpr (Scalar<L>) {
+        *out++ = list_value(list);
+    } else {
+        for (const auto& item : list) flatten_list(item, out);
+    }
+}
+// ShapeError unless every list at one depth has that depth's size. It runs
+// before anything is allocated, so a ragged list allocates nothing.
+template <typename L>
+void check_list(const L& list, const std::int64_t* sizes) {
+    if constexpr (!Scalar<L>) {
+        if (*sizes != static_cast<std::int64_t>(list.size())) throw_ragged_list(*sizes, list.size());
+        if constexpr (!Scalar<typename L::value_type>)
+            for (const auto& item : list) check_list(item, sizes + 1);
+    }
+}
+}  // namespace detail
 
 class Tensor {
 public:
@@ -60,11 +114,37 @@ public:
         return *this;
     }
 
-    // Nested initializer lists: Tensor{{1, 2}, {3, 4}} is a (2, 2) float32.
-    Tensor(std::initializer_list<double> values, DType dtype = float32);
-    Tensor(std::initializer_list<std::initializer_list<double>> values, DType dtype = float32);
+    // --- from C++ numbers: PyTorch's dtype rule unless a dtype is given ---
+    // (default_dtype_of in dtype.hpp: bool -> bool, integers -> int64,
+    // floating -> float32, the library's default float)
+    //   Tensor(12)              0-d int64     Tensor(0.5)       0-d float32
+    //   Tensor(true)            0-d bool      Tensor(12, uint8) 0-d uint8
+    //   Tensor{12, 3, 6}        (3,) int64    Tensor{1.5, 2.}   (2,) float32
+    //   Tensor{{1, 2}, {3, 4}}  (2, 2) int64  Tensor({1, 2}, float32)
+    // Tensor(12) is 0-d, Tensor{12} is 1-d (a list of one). A list mixing C++
+    // types ({1, 2.5}) is read as double, so float32. Integers are written
+    // exactly, never through double; one that does not fit an integer dtype
+    // throws OverflowError, as NumPy 2's np.array([300], dtype=np.uint8).
+    // Not an implicit conversion: `Tensor x = 5;` does not compile.
+    template <Scalar S>
+    explicit Tensor(S value, DType dtype = default_dtype_of<S>) : Tensor(scalar(value, dtype)) {}
+    template <Scalar T>
+    Tensor(std::initializer_list<T> values, DType dtype = default_dtype_of<T>)
+        : Tensor(from_list(values, dtype)) {}
+    template <Scalar T>
+    Tensor(std::initializer_list<std::initializer_list<T>> values, DType dtype = default_dtype_of<T>)
+        : Tensor(from_list(values, dtype)) {}
+    template <Scalar T>
+    Tensor(std::initializer_list<std::initializer_list<std::initializer_list<T>>> values,
+           DType dtype = default_dtype_of<T>)
+        : Tensor(from_list(values, dtype)) {}
+    // Lists whose C++ types are mixed, or all double.
+    Tensor(std::initializer_list<double> values, DType dtype = float32) : Tensor(from_list(values, dtype)) {}
+    Tensor(std::initializer_list<std::initializer_list<double>> values, DType dtype = float32)
+        : Tensor(from_list(values, dtype)) {}
     Tensor(std::initializer_list<std::initializer_list<std::initializer_list<double>>> values,
-           DType dtype = float32);
+           DType dtype = float32)
+        : Tensor(from_list(values, dtype)) {}
 
     // Copies `values` (size must equal numel(shape)) into a new tensor of
     // T's dtype. Defined for bool, uint8, int32, int64, float, double.
@@ -74,8 +154,13 @@ public:
     // A new contiguous tensor whose contents are unspecified: for kernels
     // that write every element before anything reads it.
     static Tensor uninitialized(Shape shape, DType dtype = float32);
-    // A 0-d tensor.
-    static Tensor scalar(double value, DType dtype = float32);
+    // A 0-d tensor, the same as Tensor(value, dtype): Tensor::scalar(12) is
+    // int64, Tensor::scalar(0.5) float32.
+    template <Scalar S>
+    static Tensor scalar(S value, DType dtype = default_dtype_of<S>) {
+        const detail::ListValue<S> v = detail::list_value(value);
+        return from_values(&v, 1, Shape{}, dtype);
+    }
     // A view on existing storage; checks that every element is in bounds.
     static Tensor from_storage(std::shared_ptr<Storage> storage, DType dtype, Shape shape,
                                Strides strides, std::int64_t offset);
@@ -188,6 +273,22 @@ public:
     struct Impl;
 
 private:
+    // A tensor of `shape` holding flat[0..n) (C order) converted to dtype;
+    // integers outside an integer dtype's range throw OverflowError.
+    static Tensor from_values(const std::int64_t* flat, std::size_t n, Shape shape, DType dtype);
+    static Tensor from_values(const double* flat, std::size_t n, Shape shape, DType dtype);
+    template <typename List>
+    static Tensor from_list(const List& values, DType dtype) {
+        constexpr std::size_t rank = detail::NestedList<List>::rank;
+        std::int64_t sizes[rank] = {};  // sizes below an empty list stay 0
+        detail::list_sizes(values, sizes);
+        detail::check_list(values, sizes);
+        std::vector<detail::ListValue<typename detail::NestedList<List>::element>> flat(
+            static_cast<std::size_t>(numel(Shape(sizes, sizes + rank))));
+        auto* out = flat.data();
+        detail::flatten_list(values, out);
+        return from_values(flat.data(), flat.size(), Shape(sizes, sizes + rank), dtype);
+    }
     friend struct TensorAccess;  // internal (src/core/tensor_impl.hpp)
     explicit Tensor(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
     void check_dtype(DType expected) const;

@@ -66,9 +66,7 @@ Tensor clip(const Tensor& x, double lo, double hi);
 //     outside the dtype's range (uint8 < -1 is all false).
 //   - logical_and / logical_or: the number is true when nonzero.
 // A floating number takes the tensor's dtype if it is floating, else float64.
-template <typename S>
-concept Scalar = std::integral<S> || std::floating_point<S>;
-
+// (Scalar, the concept of a C++ number, is in nabla/core/dtype.hpp.)
 struct WeakScalar {
     enum class Kind : std::uint8_t { Signed, Unsigned, Floating };
     Kind kind = Kind::Signed;
