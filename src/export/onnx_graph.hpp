@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "nabla/core/tensor.hpp"
+#include "nabla/core/error.hpp"
 #include "nabla/layers/layer.hpp"
+#include "nabla/ops/nn.hpp"
 
 namespace nabla::onnx::detail {
 
@@ -33,7 +35,8 @@ struct Node {
     std::vector<Attribute> attributes;
 };
 
-// A float32 initializer: little-endian raw_data of a contiguous copy.
+// A float32 (weights) or int64 (shapes) initializer: little-endian
+// raw_data of a contiguous copy.
 struct Initializer {
     std::string name;
     Shape dims;
@@ -55,6 +58,8 @@ public:
     // Registers a weight; returns its name for a node's inputs. ValueError
     // (naming `who`) unless it is float32.
     std::string add_initializer(const std::string& who, std::string name, const Tensor& values);
+    // An int64 vector (a Reshape's shape input); returns its name.
+    std::string add_int64_initializer(std::string name, const std::vector<std::int64_t>& values);
 
     // The last node writes `output`: the graph's output is then a node's
     // output, not an extra Identity (unless there is no node at all).
@@ -72,5 +77,31 @@ private:
 // Appends `layer` to the graph; ValueError naming the layer if its class has no conversion.
 void convert_layer(const layers::Layer& layer, GraphBuilder& graph);
 std::vector<std::string> converted_classes();
+
+// The layer as its class; a class_name() that lies (a user's layer calling
+// itself "Dense") is an error, not undefined behaviour.
+template <typename L>
+const L& as(const layers::Layer& layer);
+
+// The node for an activation, named "<layer>/<activation>"; linear adds
+// nothing unless `identity_for_linear`.
+void add_activation(ops::Activation a, const std::string& layer, GraphBuilder& g, bool identity_for_linear);
+
+// The channels-last image layers (onnx_image_layers.cpp).
+void convert_conv2d(const layers::Layer& layer, GraphBuilder& g);
+void convert_max_pooling2d(const layers::Layer& layer, GraphBuilder& g);
+void convert_average_pooling2d(const layers::Layer& layer, GraphBuilder& g);
+void convert_global_average_pooling2d(const layers::Layer& layer, GraphBuilder& g);
+void convert_batch_normalization(const layers::Layer& layer, GraphBuilder& g);
+void convert_reshape(const layers::Layer& layer, GraphBuilder& g);
+
+template <typename L>
+const L& as(const layers::Layer& layer) {
+    const auto* p = dynamic_cast<const L*>(&layer);
+    if (!p)
+        throw ValueError("ONNX export: layer '" + layer.name() + "' says it is a " + std::string(layer.class_name()) +
+                         " but is another class; it has no ONNX conversion");
+    return *p;
+}
 
 }  // namespace nabla::onnx::detail

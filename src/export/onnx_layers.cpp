@@ -1,5 +1,5 @@
 // The layer -> ONNX conversions, one function per layer class, and the one
-// table that lists them (add Conv2D & co. here).
+// table that lists them; the image layers are in onnx_image_layers.cpp.
 #include <functional>
 
 #include "nabla/core/error.hpp"
@@ -12,22 +12,8 @@
 
 namespace nabla::onnx::detail {
 
-namespace {
-
-// The layer as its class; a class_name() that lies (a user's layer calling
-// itself "Dense") is an error, not undefined behaviour.
-template <typename L>
-const L& as(const layers::Layer& layer) {
-    const auto* p = dynamic_cast<const L*>(&layer);
-    if (!p)
-        throw ValueError("ONNX export: layer '" + layer.name() + "' says it is a " + std::string(layer.class_name()) +
-                         " but is another class; it has no ONNX conversion");
-    return *p;
-}
-
-// The node for an activation, named "<layer>/<activation>"; linear adds
-// nothing unless `identity_for_linear` (an Activation("linear") layer keeps
-// a node, so every layer of the model is visible in the graph).
+// An Activation("linear") layer keeps an Identity node, so every layer of
+// the model is visible in the graph.
 void add_activation(ops::Activation a, const std::string& layer, GraphBuilder& g, bool identity_for_linear) {
     const std::string name = layer + "/" + std::string(ops::name(a));
     switch (a) {
@@ -42,6 +28,8 @@ void add_activation(ops::Activation a, const std::string& layer, GraphBuilder& g
     }
     throw ValueError("ONNX export: layer '" + layer + "' has an activation with no ONNX operator");
 }
+
+namespace {
 
 void convert_dense(const layers::Layer& layer, GraphBuilder& g) {
     const auto& d = as<layers::Dense>(layer);
@@ -71,8 +59,17 @@ using Conversion = std::function<void(const layers::Layer&, GraphBuilder&)>;
 
 const std::map<std::string, Conversion, std::less<>>& conversions() {
     static const std::map<std::string, Conversion, std::less<>> table = {
-        {"Activation", convert_activation}, {"Dense", convert_dense},    {"Dropout", convert_dropout},
-        {"Flatten", convert_flatten},       {"InputLayer", convert_input},
+        {"Activation", convert_activation},
+        {"AveragePooling2D", convert_average_pooling2d},
+        {"BatchNormalization", convert_batch_normalization},
+        {"Conv2D", convert_conv2d},
+        {"Dense", convert_dense},
+        {"Dropout", convert_dropout},
+        {"Flatten", convert_flatten},
+        {"GlobalAveragePooling2D", convert_global_average_pooling2d},
+        {"InputLayer", convert_input},
+        {"MaxPooling2D", convert_max_pooling2d},
+        {"Reshape", convert_reshape},
     };
     return table;
 }

@@ -42,6 +42,12 @@ std::string GraphBuilder::add_initializer(const std::string& who, std::string na
     return name;
 }
 
+std::string GraphBuilder::add_int64_initializer(std::string name, const std::vector<std::int64_t>& values) {
+    initializers_.push_back({name, {static_cast<std::int64_t>(values.size())},
+                             Tensor(values, {static_cast<std::int64_t>(values.size())})});
+    return name;
+}
+
 void GraphBuilder::finish(const std::string& output) {
     if (nodes_.empty()) add_unary("Identity", output);
     nodes_.back().outputs = {output};
@@ -51,26 +57,34 @@ void GraphBuilder::finish(const std::string& output) {
 namespace {
 
 // onnx.proto field numbers (TensorProto.DataType FLOAT = 1; AttributeProto.AttributeType).
-enum : int { kFloat = 1 };
+enum : int { kFloat = 1, kInt64 = 7 };
 enum : int { kAttrFloat = 1, kAttrInt = 2, kAttrInts = 7 };
 
-ProtoWriter tensor_proto(const Initializer& t) {
-    ProtoWriter w;
-    for (auto d : t.dims) w.int64_field(1, d);  // dims
-    w.varint_field(2, kFloat);                  // data_type
-    w.string_field(8, t.name);                  // name
-    const auto* p = t.values.data<float>();
-    const std::size_t n = static_cast<std::size_t>(t.values.size());
-    std::vector<std::uint8_t> raw(n * 4);
+// Little-endian bytes of `n` elements of T (U: the unsigned integer of its width).
+template <typename U, typename T>
+std::vector<std::uint8_t> little_endian(const T* p, std::size_t n) {
+    std::vector<std::uint8_t> raw(n * sizeof(T));
     if constexpr (std::endian::native == std::endian::little) {
         if (n) std::memcpy(raw.data(), p, raw.size());
     } else {
         for (std::size_t i = 0; i < n; ++i) {
-            const std::uint32_t bits = std::bit_cast<std::uint32_t>(p[i]);
-            for (int b = 0; b < 4; ++b) raw[4 * i + b] = static_cast<std::uint8_t>(bits >> (8 * b));
+            const U bits = std::bit_cast<U>(p[i]);
+            for (std::size_t b = 0; b < sizeof(T); ++b) raw[sizeof(T) * i + b] = static_cast<std::uint8_t>(bits >> (8 * b));
         }
     }
-    w.bytes_field(9, raw);  // raw_data: little-endian, as the format requires
+    return raw;
+}
+
+ProtoWriter tensor_proto(const Initializer& t) {
+    ProtoWriter w;
+    const bool ints = t.values.dtype() == int64;
+    for (auto d : t.dims) w.int64_field(1, d);    // dims
+    w.varint_field(2, ints ? kInt64 : kFloat);    // data_type
+    w.string_field(8, t.name);                    // name
+    const std::size_t n = static_cast<std::size_t>(t.values.size());
+    // raw_data: little-endian, as the format requires
+    if (ints) w.bytes_field(9, little_endian<std::uint64_t>(t.values.data<std::int64_t>(), n));
+    else w.bytes_field(9, little_endian<std::uint32_t>(t.values.data<float>(), n));
     return w;
 }
 

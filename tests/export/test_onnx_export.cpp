@@ -59,6 +59,67 @@ models::Sequential activation_layers_model() {
 }
 const char* kActivationLayersOps = "Gemm,Relu,Tanh,Sigmoid,Identity,Gemm,Softmax";
 
+// The book's convnet (chapter 8): NHWC convolutions and pools, each between
+// two Transposes, then Flatten over NHWC as Keras.
+models::Sequential book_convnet() {
+    models::Sequential m({layers::Input({28, 28, 1}), layers::Conv2D(32, 3, "relu"), layers::MaxPooling2D(2),
+                          layers::Conv2D(64, 3, "relu"), layers::MaxPooling2D(2), layers::Conv2D(128, 3, "relu"),
+                          layers::Flatten(), layers::Dense(10, "softmax")});
+    m.set_seed(6);
+    m.build({-1, 28, 28, 1});
+    return m;
+}
+const char* kBookConvnetOps =
+    "Transpose,Conv,Transpose,Relu,Transpose,MaxPool,Transpose,Transpose,Conv,Transpose,Relu,Transpose,MaxPool,"
+    "Transpose,Transpose,Conv,Transpose,Relu,Flatten,Gemm,Softmax";
+
+// Batch-norm statistics away from 0 and 1, so a wrong scale or shift shows.
+layers::BatchNormalizationOptions moved_statistics(bool center) {
+    return {.epsilon = 1e-3,
+            .center = center,
+            .beta_initializer = initializers::random_normal(0.0, 0.3),
+            .gamma_initializer = initializers::random_uniform(0.5, 1.5),
+            .moving_mean_initializer = initializers::random_normal(0.0, 0.5),
+            .moving_variance_initializer = initializers::random_uniform(0.05, 2.0)};
+}
+
+// Flat digits reshaped (with a -1) to images; "same" padding with strides 2,
+// with dilation 2 and with an odd kernel (2, 3); pools with "same" padding
+// whose windows overhang the bottom/right edge (the average counts only the
+// real pixels); batch norm on NHWC; the global average.
+models::Sequential image_layers_model() {
+    models::Sequential m({
+        layers::Reshape({28, -1, 1}, {.input_shape = {784}}),
+        layers::Conv2D(8, 3, "relu", {.strides = 2, .padding = "same"}),
+        layers::Conv2D(8, 3, "tanh", {.padding = "same", .dilation_rate = 2}),
+        layers::BatchNormalization(moved_statistics(true)),
+        layers::AveragePooling2D(3, {.strides = 2, .padding = "same"}),
+        layers::MaxPooling2D(2, {.padding = "same"}),
+        layers::Conv2D(16, {2, 3}, layers::Conv2DOptions{.strides = {1, 2}, .padding = "same"}),
+        layers::GlobalAveragePooling2D(),
+        layers::Dense(10, "softmax"),
+    });
+    m.set_seed(7);
+    m.build({-1, 784});
+    return m;
+}
+const char* kImageLayersOps =
+    "Reshape,Transpose,Conv,Transpose,Relu,Transpose,Conv,Transpose,Tanh,Mul,Add,Transpose,AveragePool,Transpose,"
+    "Transpose,MaxPool,Transpose,Transpose,Conv,Transpose,ReduceMean,Gemm,Softmax";
+
+// No conv bias, a kept-dims global average, batch norm after a Dense (rank 2) without beta.
+models::Sequential keepdims_model() {
+    models::Sequential m({layers::Input({28, 28, 1}),
+                          layers::Conv2D(4, 5, layers::Conv2DOptions{.use_bias = false}),
+                          layers::GlobalAveragePooling2D({.keepdims = true}), layers::Flatten(),
+                          layers::Dense(16, "relu"), layers::BatchNormalization(moved_statistics(false)),
+                          layers::Dense(10, "softmax")});
+    m.set_seed(8);
+    m.build({-1, 28, 28, 1});
+    return m;
+}
+const char* kKeepdimsOps = "Transpose,Conv,Transpose,ReduceMean,Flatten,Gemm,Relu,Mul,Add,Gemm,Softmax";
+
 std::string check_command(const fs::path& file, const char* ops, const char* sample, const char* output, int inits) {
     return std::string(NABLA_PYTHON) + " " + (kScripts / "onnx_check.py").string() + " " + file.string() + " " + ops +
            " '" + sample + "' '" + output + "' " + std::to_string(inits);
@@ -117,9 +178,15 @@ TEST(OnnxExport, UnsupportedLayerIsNamedWithTheSupportedList) {
     } catch (const ValueError& e) {
         const std::string w = e.what();
         EXPECT_NE(w.find("(Doubler)"), std::string::npos) << w;
-        EXPECT_NE(w.find("Activation, Dense, Dropout, Flatten, InputLayer"), std::string::npos) << w;
+        EXPECT_NE(w.find("Activation, AveragePooling2D, BatchNormalization, Conv2D, Dense, Dropout, Flatten, "
+                         "GlobalAveragePooling2D, InputLayer, MaxPooling2D, Reshape"),
+                  std::string::npos)
+            << w;
     }
-    EXPECT_EQ(onnx::supported_layers(), (std::vector<std::string>{"Activation", "Dense", "Dropout", "Flatten", "InputLayer"}));
+    EXPECT_EQ(onnx::supported_layers(),
+              (std::vector<std::string>{"Activation", "AveragePooling2D", "BatchNormalization", "Conv2D", "Dense",
+                                        "Dropout", "Flatten", "GlobalAveragePooling2D", "InputLayer", "MaxPooling2D",
+                                        "Reshape"}));
 }
 
 TEST(OnnxExport, BadPathFailsBeforeAnyWorkAndAnOldFileSurvives) {
@@ -143,6 +210,33 @@ TEST(OnnxExport, DebianCheckerAcceptsEveryLayerAndActivation) {
     activation_layers_model().export_model((dir / "b.onnx").string(), "onnx");
     r = run(check_command(dir / "b.onnx", kActivationLayersOps, "[784]", "[10]", 3));
     EXPECT_EQ(r.status, 0) << r.output;
+}
+
+TEST(OnnxExport, DebianCheckerAcceptsTheImageLayers) {
+    if (!debian_onnx()) NABLA_SKIP_OR_FAIL("Debian's python3-onnx is not installed");
+    test::TempDir dir;
+    book_convnet().export_model((dir / "c.onnx").string(), "onnx");
+    auto r = run(check_command(dir / "c.onnx", kBookConvnetOps, "[28, 28, 1]", "[10]", 8));
+    EXPECT_EQ(r.status, 0) << r.output;
+    image_layers_model().export_model((dir / "i.onnx").string(), "onnx");
+    r = run(check_command(dir / "i.onnx", kImageLayersOps, "[784]", "[10]", 11));
+    EXPECT_EQ(r.status, 0) << r.output;
+    keepdims_model().export_model((dir / "k.onnx").string(), "onnx");
+    r = run(check_command(dir / "k.onnx", kKeepdimsOps, "[28, 28, 1]", "[10]", 7));
+    EXPECT_EQ(r.status, 0) << r.output;
+}
+
+TEST(OnnxExport, SamePaddingNeedsAKnownHeightAndWidth) {
+    // Built for images of any size (an input_shape must be positive; build's needn't).
+    models::Sequential m({layers::Conv2D(4, 3, {.padding = "same", .name = "free"})});
+    m.build({-1, -1, -1, 1});
+    try {
+        onnx::to_bytes(m);
+        FAIL() << "no error";
+    } catch (const ValueError& e) {
+        EXPECT_NE(std::string(e.what()).find("'free'"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("unknown height"), std::string::npos) << e.what();
+    }
 }
 
 TEST(OnnxExport, CheckScriptRejectsAWrongExpectation) {
@@ -193,6 +287,24 @@ TEST(OnnxExport, OnnxruntimeMatchesPredictOnRealDigits) {
     expect_onnxruntime_agrees(book, digits(256, true), dir, "book");
 }
 
+TEST(OnnxExport, OnnxruntimeMatchesPredictForTheImageLayers) {
+    if (!fs::exists(NABLA_ORACLE_PYTHON)) NABLA_SKIP_OR_FAIL(NABLA_ORACLE_PYTHON " not found (the oracle venv)");
+    if (!fs::exists(kMnist / "t10k-images-idx3-ubyte.gz")) NABLA_SKIP_OR_FAIL("no MNIST test set in " + kMnist.string());
+    test::TempDir dir;
+    const Tensor images = digits(256, false).reshape({256, 28, 28, 1});
+    // The book's convnet after a little training (an epoch on 1024 digits).
+    auto book = book_convnet();
+    book.compile("rmsprop", "sparse_categorical_crossentropy", {"accuracy"});
+    auto [train, labels] = datasets::mnist::load_subset(datasets::Subset::test, kMnist);
+    const Tensor x = train(Slice(0, 1024)).reshape({1024, 28, 28, 1}).astype(float32) / 255;
+    book.fit(x, labels(Slice(0, 1024)), {.epochs = 1, .batch_size = 128, .verbose = 0});
+    expect_onnxruntime_agrees(book, images, dir, "book_convnet");
+    auto i = image_layers_model();
+    expect_onnxruntime_agrees(i, digits(256, true), dir, "image_layers");
+    auto k = keepdims_model();
+    expect_onnxruntime_agrees(k, images, dir, "keepdims");
+}
+
 #ifdef NABLA_CLI_PATH  // builds without the apps (the tsan preset) have no CLI
 TEST(OnnxExport, CliExportsASavedModelToTheSameBytes) {
     test::TempDir dir;
@@ -207,6 +319,16 @@ TEST(OnnxExport, CliExportsASavedModelToTheSameBytes) {
     const auto bad = run(std::string(NABLA_CLI_PATH) + " export " + (dir / "m.keras").string() + " " +
                          (dir / "m.onnx").string() + " --format tflite");
     EXPECT_NE(bad.status, 0) << bad.output;
+}
+
+TEST(OnnxExport, CliExportsASavedConvnet) {
+    test::TempDir dir;
+    auto m = image_layers_model();
+    m.save((dir / "c.keras").string());
+    const auto r = run(std::string(NABLA_CLI_PATH) + " export " + (dir / "c.keras").string() + " " +
+                       (dir / "c.onnx").string());
+    ASSERT_EQ(r.status, 0) << r.output;
+    EXPECT_EQ(io::read_file(dir / "c.onnx"), onnx::to_bytes(m));
 }
 
 #endif
