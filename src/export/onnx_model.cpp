@@ -88,13 +88,17 @@ ProtoWriter tensor_proto(const Initializer& t) {
     return w;
 }
 
-// ValueInfoProto of a float tensor; a negative size is the symbolic "batch".
+// ValueInfoProto of a float tensor; a negative size is symbolic: "batch" on
+// the first axis, its own name on any other (ONNX takes dimensions with one
+// name to be equal, so an unknown height must not be called "batch").
 ProtoWriter value_info(const std::string& name, const Shape& shape) {
     ProtoWriter dims;
-    for (auto d : shape) {
+    for (std::size_t axis = 0; axis < shape.size(); ++axis) {
         ProtoWriter dim;
-        if (d < 0) dim.string_field(2, "batch");  // dim_param
-        else dim.int64_field(1, d);               // dim_value
+        if (shape[axis] < 0)  // dim_param
+            dim.string_field(2, axis == 0 ? std::string("batch") : name + "_dim" + std::to_string(axis));
+        else
+            dim.int64_field(1, shape[axis]);  // dim_value
         dims.message_field(1, dim);
     }
     ProtoWriter tensor;

@@ -239,6 +239,23 @@ TEST(OnnxExport, SamePaddingNeedsAKnownHeightAndWidth) {
     }
 }
 
+TEST(OnnxExport, UnknownImageSizesGetTheirOwnDimensionNames) {
+    // ONNX takes dimensions with one dim_param to be equal: an unknown height
+    // named "batch" would claim height == width == batch.
+    if (!debian_onnx()) NABLA_SKIP_OR_FAIL("Debian's python3-onnx is not installed");
+    models::Sequential m({layers::Conv2D(4, 3), layers::GlobalAveragePooling2D(), layers::Dense(3)});
+    m.build({-1, -1, -1, 1});
+    test::TempDir dir;
+    m.export_model((dir / "free.onnx").string(), "onnx");
+    const std::string script =
+        "import onnx, sys; m = onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True); "
+        "d = m.graph.input[0].type.tensor_type.shape.dim; "
+        "print(','.join(x.dim_param or str(x.dim_value) for x in d))";
+    const auto r = run(std::string(NABLA_PYTHON) + " -c \"" + script + "\" " + (dir / "free.onnx").string());
+    ASSERT_EQ(r.status, 0) << r.output;
+    EXPECT_EQ(r.output, "batch,input_dim1,input_dim2,1\n");
+}
+
 TEST(OnnxExport, CheckScriptRejectsAWrongExpectation) {
     // The check can fail: the same file with one operator expected wrong.
     if (!debian_onnx()) NABLA_SKIP_OR_FAIL("Debian's python3-onnx is not installed");
