@@ -11,6 +11,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/cpu_choice.hpp"
@@ -281,6 +282,28 @@ TEST(SgemmLevels, RmspropBlockIsBitIdenticalAtEveryLevel) {
                     ASSERT_NEAR(lm[i], m[i], 1e-6f * (1 + std::abs(m[i]))) << what << " m[" << i << "]";
                 }
             }
+        }
+    }
+}
+
+// The serving path's one-row product at every level against a double
+// reference (the FMA levels contract a·b + c, so the levels differ in rounding).
+TEST(SgemmLevels, MatvecAtEveryLevelMatchesTheReference) {
+    for (const auto [in, units] : {std::pair<std::int64_t, std::int64_t>{784, 512}, {512, 10}, {7, 33}, {1, 1}}) {
+        std::mt19937 gen(static_cast<unsigned>(in * 1000 + units));
+        std::uniform_real_distribution<float> u(-1, 1);
+        std::vector<float> x(in), W(in * units);
+        for (auto& v : x) v = u(gen);
+        for (auto& v : W) v = u(gen);
+        std::vector<double> want(units, 0.0);
+        for (std::int64_t k = 0; k < in; ++k)
+            for (std::int64_t j = 0; j < units; ++j) want[j] += double(x[k]) * W[k * units + j];
+        for (CpuLevel level : supported_cpu_levels()) {
+            std::vector<float> y(units, std::numeric_limits<float>::quiet_NaN());
+            detail::kernels::float_kernels_for(level)->matvec(x.data(), W.data(), in, units, y.data());
+            for (std::int64_t j = 0; j < units; ++j)
+                ASSERT_NEAR(y[j], want[j], 1e-5 * (1 + std::sqrt(double(in))))
+                    << cpu_level_name(level) << " " << in << "x" << units << " y[" << j << "]";
         }
     }
 }

@@ -31,12 +31,17 @@ inline constexpr std::int64_t kRmspropBlock = 1024;
 using RmspropBlockFn = void (*)(float* w, const float* g, float* v, float* mg, float* m, std::int64_t len,
                                 const RmspropArgs& args);
 
+// One row through a Dense kernel: y (units) = x (in) · W (in, units),
+// row-major W; x, W and y do not overlap.
+using MatvecFn = void (*)(const float* x, const float* W, std::int64_t in, std::int64_t units, float* y);
+
 struct FloatKernels {
     CpuLevel level;
     std::int64_t mr, nr;      // the micro-kernel's register tile: rows of A, columns of B
     std::int64_t mc, kc, nc;  // cache blocks: A's block mc×kc stays in L2, B's kc×nc in L3
     SgemmFn sgemm;
     RmspropBlockFn rmsprop_block;
+    MatvecFn matvec;
 
     std::int64_t k_block(std::int64_t K) const {  // K split into equal blocks of at most kc
         const std::int64_t blocks = (K + kc - 1) / kc;

@@ -16,6 +16,7 @@
 #endif
 
 #include "float_kernels.hpp"
+#include "matvec_impl.hpp"
 #include "rmsprop_impl.hpp"
 
 namespace nabla::detail::kernels {
@@ -205,6 +206,6 @@ void sgemm_serial(bool ta, bool tb, i64 M, i64 N, i64 K, float alpha, const floa
 }  // namespace
 
 // The table entry of this level: `level` names it.
-#define NABLA_FLOAT_KERNELS(level) FloatKernels{level, kMR, kNR, kMC, kKC, kNC, &sgemm_serial, &rmsprop_block}
+#define NABLA_FLOAT_KERNELS(level) FloatKernels{level, kMR, kNR, kMC, kKC, kNC, &sgemm_serial, &rmsprop_block, &matvec_row}
 
 }  // namespace nabla::detail::kernels
