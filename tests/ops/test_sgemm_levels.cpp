@@ -289,7 +289,7 @@ TEST(SgemmLevels, RmspropBlockIsBitIdenticalAtEveryLevel) {
 // The serving path's one-row product at every level against a double
 // reference (the FMA levels contract a·b + c, so the levels differ in rounding).
 TEST(SgemmLevels, MatvecAtEveryLevelMatchesTheReference) {
-    for (const auto [in, units] : {std::pair<std::int64_t, std::int64_t>{784, 512}, {512, 10}, {7, 33}, {1, 1}}) {
+    for (const auto& [in, units] : {std::pair<std::int64_t, std::int64_t>{784, 512}, {512, 10}, {7, 33}, {1, 1}}) {
         std::mt19937 gen(static_cast<unsigned>(in * 1000 + units));
         std::uniform_real_distribution<float> u(-1, 1);
         std::vector<float> x(in), W(in * units);
