@@ -44,7 +44,8 @@ Decoded decode(const std::byte* p, std::size_t n) {
     d.ok = head[0] != 0;
     d.values.resize(static_cast<std::size_t>(head[1]));
     const std::size_t words = (2 + d.values.size()) * sizeof(std::int64_t);
-    std::memcpy(d.values.data(), p + sizeof head, d.values.size() * sizeof(std::int64_t));
+    if (!d.values.empty())  // memcpy of nothing still needs a non-null pointer
+        std::memcpy(d.values.data(), p + sizeof head, d.values.size() * sizeof(std::int64_t));
     d.error.assign(reinterpret_cast<const char*>(p) + words, n - words);
     return d;
 }
