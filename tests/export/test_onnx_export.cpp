@@ -12,6 +12,7 @@
 
 #include "nabla/nabla.hpp"
 #include "support/requirements.hpp"
+#include "support/run_command.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace nabla;
@@ -22,21 +23,9 @@ namespace {
 const fs::path kScripts = fs::path(NABLA_SOURCE_DIR) / "tests" / "export";
 const fs::path kMnist = fs::path(NABLA_SHARED_DATA_DIR) / "mnist";
 
-struct CommandResult {
-    int status;
-    std::string output;
-};
+using test::CommandResult;
 
-CommandResult run(const std::string& command) {
-    std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen((command + " 2>&1").c_str(), "r"), ::pclose);
-    if (!pipe) return {-1, "popen failed: " + command};
-    std::string out;
-    char buf[4096];
-    while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe.get())) out.append(buf, n);
-    return {::pclose(pipe.release()), out};
-}
-
-bool debian_onnx() { return run(std::string(NABLA_PYTHON) + " -c 'import onnx'").status == 0; }
+bool debian_onnx() { return test::run_command(std::string(NABLA_PYTHON) + " -c 'import onnx'").status == 0; }
 
 // Every layer and every activation nabla has, in two models.
 models::Sequential every_layer_model() {
@@ -205,10 +194,10 @@ TEST(OnnxExport, DebianCheckerAcceptsEveryLayerAndActivation) {
     if (!debian_onnx()) NABLA_SKIP_OR_FAIL("Debian's python3-onnx is not installed");
     test::TempDir dir;
     every_layer_model().export_model((dir / "a.onnx").string(), "onnx");
-    auto r = run(check_command(dir / "a.onnx", kEveryLayerOps, "[28, 28]", "[10]", 8));
+    auto r = test::run_command(check_command(dir / "a.onnx", kEveryLayerOps, "[28, 28]", "[10]", 8));
     EXPECT_EQ(r.status, 0) << r.output;
     activation_layers_model().export_model((dir / "b.onnx").string(), "onnx");
-    r = run(check_command(dir / "b.onnx", kActivationLayersOps, "[784]", "[10]", 3));
+    r = test::run_command(check_command(dir / "b.onnx", kActivationLayersOps, "[784]", "[10]", 3));
     EXPECT_EQ(r.status, 0) << r.output;
 }
 
@@ -216,13 +205,13 @@ TEST(OnnxExport, DebianCheckerAcceptsTheImageLayers) {
     if (!debian_onnx()) NABLA_SKIP_OR_FAIL("Debian's python3-onnx is not installed");
     test::TempDir dir;
     book_convnet().export_model((dir / "c.onnx").string(), "onnx");
-    auto r = run(check_command(dir / "c.onnx", kBookConvnetOps, "[28, 28, 1]", "[10]", 8));
+    auto r = test::run_command(check_command(dir / "c.onnx", kBookConvnetOps, "[28, 28, 1]", "[10]", 8));
     EXPECT_EQ(r.status, 0) << r.output;
     image_layers_model().export_model((dir / "i.onnx").string(), "onnx");
-    r = run(check_command(dir / "i.onnx", kImageLayersOps, "[784]", "[10]", 11));
+    r = test::run_command(check_command(dir / "i.onnx", kImageLayersOps, "[784]", "[10]", 11));
     EXPECT_EQ(r.status, 0) << r.output;
     keepdims_model().export_model((dir / "k.onnx").string(), "onnx");
-    r = run(check_command(dir / "k.onnx", kKeepdimsOps, "[28, 28, 1]", "[10]", 7));
+    r = test::run_command(check_command(dir / "k.onnx", kKeepdimsOps, "[28, 28, 1]", "[10]", 7));
     EXPECT_EQ(r.status, 0) << r.output;
 }
 
@@ -251,7 +240,7 @@ TEST(OnnxExport, UnknownImageSizesGetTheirOwnDimensionNames) {
         "import onnx, sys; m = onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True); "
         "d = m.graph.input[0].type.tensor_type.shape.dim; "
         "print(','.join(x.dim_param or str(x.dim_value) for x in d))";
-    const auto r = run(std::string(NABLA_PYTHON) + " -c \"" + script + "\" " + (dir / "free.onnx").string());
+    const auto r = test::run_command(std::string(NABLA_PYTHON) + " -c \"" + script + "\" " + (dir / "free.onnx").string());
     ASSERT_EQ(r.status, 0) << r.output;
     EXPECT_EQ(r.output, "batch,input_dim1,input_dim2,1\n");
 }
@@ -261,12 +250,12 @@ TEST(OnnxExport, CheckScriptRejectsAWrongExpectation) {
     if (!debian_onnx()) NABLA_SKIP_OR_FAIL("Debian's python3-onnx is not installed");
     test::TempDir dir;
     activation_layers_model().export_model((dir / "b.onnx").string(), "onnx");
-    const auto r = run(check_command(dir / "b.onnx", "Gemm,Relu,Tanh,Sigmoid,Identity,Gemm,Relu", "[784]", "[10]", 3));
+    const auto r = test::run_command(check_command(dir / "b.onnx", "Gemm,Relu,Tanh,Sigmoid,Identity,Gemm,Relu", "[784]", "[10]", 3));
     EXPECT_NE(r.status, 0) << r.output;
     // A truncated file is refused by the checker itself.
     const auto bytes = onnx::to_bytes(activation_layers_model());
     std::ofstream(dir / "cut.onnx", std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), 100);
-    EXPECT_NE(run(check_command(dir / "cut.onnx", kActivationLayersOps, "[784]", "[10]", 3)).status, 0);
+    EXPECT_NE(test::run_command(check_command(dir / "cut.onnx", kActivationLayersOps, "[784]", "[10]", 3)).status, 0);
 }
 
 // Real digits: the first 256 of the MNIST test set, as the book scales them.
@@ -280,7 +269,7 @@ void expect_onnxruntime_agrees(models::Sequential& m, const Tensor& x, const tes
     const fs::path file = dir / (name + ".onnx"), data = dir / (name + ".npz");
     m.export_model(file.string(), "onnx");
     io::save_npz(data, {{"x", x}, {"predictions", m.predict(x)}});
-    const auto r = run(std::string(NABLA_ORACLE_PYTHON) + " " + (kScripts / "onnx_runtime_check.py").string() + " " +
+    const auto r = test::run_command(std::string(NABLA_ORACLE_PYTHON) + " " + (kScripts / "onnx_runtime_check.py").string() + " " +
                        file.string() + " " + data.string() + " 1e-5");
     EXPECT_EQ(r.status, 0) << name << ": " << r.output;
     std::cout << name << ": " << r.output;
@@ -327,13 +316,13 @@ TEST(OnnxExport, CliExportsASavedModelToTheSameBytes) {
     test::TempDir dir;
     auto m = every_layer_model();
     m.save((dir / "m.keras").string());
-    const auto r = run(std::string(NABLA_CLI_PATH) + " export " + (dir / "m.keras").string() + " " +
+    const auto r = test::run_command(std::string(NABLA_CLI_PATH) + " export " + (dir / "m.keras").string() + " " +
                        (dir / "m.onnx").string());
     ASSERT_EQ(r.status, 0) << r.output;
     EXPECT_NE(r.output.find("exported"), std::string::npos) << r.output;
     const auto file = io::read_file(dir / "m.onnx");
     EXPECT_EQ(file, onnx::to_bytes(m));
-    const auto bad = run(std::string(NABLA_CLI_PATH) + " export " + (dir / "m.keras").string() + " " +
+    const auto bad = test::run_command(std::string(NABLA_CLI_PATH) + " export " + (dir / "m.keras").string() + " " +
                          (dir / "m.onnx").string() + " --format tflite");
     EXPECT_NE(bad.status, 0) << bad.output;
 }
@@ -342,7 +331,7 @@ TEST(OnnxExport, CliExportsASavedConvnet) {
     test::TempDir dir;
     auto m = image_layers_model();
     m.save((dir / "c.keras").string());
-    const auto r = run(std::string(NABLA_CLI_PATH) + " export " + (dir / "c.keras").string() + " " +
+    const auto r = test::run_command(std::string(NABLA_CLI_PATH) + " export " + (dir / "c.keras").string() + " " +
                        (dir / "c.onnx").string());
     ASSERT_EQ(r.status, 0) << r.output;
     EXPECT_EQ(io::read_file(dir / "c.onnx"), onnx::to_bytes(m));

@@ -32,6 +32,7 @@
 #include "nabla/saving/saving.hpp"
 #include "nabla/training/optimizers.hpp"
 #include "support/requirements.hpp"
+#include "support/run_command.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace nabla;
@@ -44,20 +45,7 @@ const fs::path kMnist = fs::path(NABLA_SHARED_DATA_DIR) / "mnist";
 const fs::path kScripts = fs::path(NABLA_SOURCE_DIR) / "tests" / "saving";
 constexpr std::int64_t kTrain = 1024, kCheck = 256, kBatch = 64, kResumeSteps = 3;
 
-struct CommandResult {
-    int status;
-    std::string output;
-};
-
-CommandResult run(const std::string& command) {
-    std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen((command + " 2>&1").c_str(), "r"), ::pclose);
-    if (!pipe) return {-1, "popen failed: " + command};
-    std::string out;
-    char buf[4096];
-    while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe.get())) out.append(buf, n);
-    const int status = ::pclose(pipe.release());
-    return {status, out};
-}
+using test::CommandResult;
 
 // Skips (by hand) or fails (NABLA_REQUIRE_ALL) without the oracle or the
 // digits. A venv that exists but cannot import keras fails in the script.
@@ -170,7 +158,7 @@ TEST_P(KerasOracleLoad, KerasLoadsNablasFilesAndAgrees) {
                        {"loss_name", "sparse_categorical_crossentropy"},
                        {"metrics", json::array({"accuracy"})}};
     write_json(dir / "spec.json", spec);
-    const CommandResult r = run(python("keras_check_load.py", dir / "spec.json"));
+    const CommandResult r = test::run_command(python("keras_check_load.py", dir / "spec.json"));
     EXPECT_EQ(r.status, 0) << r.output;
     EXPECT_NE(r.output.find("all checks passed"), std::string::npos) << r.output;
     std::cout << r.output;
@@ -199,7 +187,7 @@ TEST_P(KerasOracleResume, KerasResumesTrainingFromNablasCheckpoint) {
     write_json(dir / "spec.json", {{"keras", (dir / "ckpt.keras").string()},
                                    {"iterations", saved_at},
                                    {"npz", (dir / "steps.npz").string()}});
-    const CommandResult r = run(python("keras_resume_check.py", dir / "spec.json"));
+    const CommandResult r = test::run_command(python("keras_resume_check.py", dir / "spec.json"));
     EXPECT_EQ(r.status, 0) << r.output;
     EXPECT_NE(r.output.find("all checks passed"), std::string::npos) << r.output;
     std::cout << r.output;
