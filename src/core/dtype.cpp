@@ -34,6 +34,18 @@ DType promote_types(DType a, DType b) noexcept {
     return b;
 }
 
+bool can_cast_same_kind(DType from, DType to) noexcept {
+    switch (to) {
+    case DType::Bool: return from == DType::Bool;
+    case DType::UInt8: return from == DType::Bool || from == DType::UInt8;
+    case DType::Int32:
+    case DType::Int64: return !is_floating(from);
+    case DType::Float32:
+    case DType::Float64: return true;
+    }
+    return false;
+}
+
 std::ostream& operator<<(std::ostream& os, DType dt) { return os << name(dt); }
 
 }  // namespace nabla

@@ -244,7 +244,8 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
 }
 
 namespace {
-// a op= b, not recorded. As NumPy, the result is written straight into a's
+// a op= b, not recorded. As NumPy, a result that a's dtype cannot hold by
+// the 'same_kind' rule (int /= 2 gives float) is refused. The result is written straight into a's
 // storage (no temporary of a's size) when it is computed in a's dtype and b
 // does not share a's memory; otherwise it is computed aside and cast in.
 template <typename F>
@@ -255,6 +256,10 @@ Tensor& compound(Tensor& a, const Tensor& b, DType compute, const char* op, F f)
     if (shape != a.shape())
         throw ShapeError(std::string(op) + ": non-broadcastable output operand with shape " + to_string(a.shape()) +
                          " doesn't match the broadcast shape " + to_string(shape));
+    if (!can_cast_same_kind(compute, a.dtype()))
+        throw DTypeError(std::string(op) + ": cannot cast the result from " + std::string(name(compute)) + " to " +
+                         std::string(name(a.dtype())) + " in place (casting rule 'same_kind', as NumPy and PyTorch " +
+                         "refuse it); the out-of-place form (a = a + b) gives a new tensor of the result's dtype");
     if (compute != a.dtype() || b.shares_storage(a)) {
         a.assign(zip<false>(op, a, b, compute, f));
         return a;

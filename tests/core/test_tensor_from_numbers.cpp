@@ -3,7 +3,6 @@
 // Tensor(true) bool; Variable(0.) is a 0-d float32 variable (issue 13, item 17).
 #include <gtest/gtest.h>
 
-#include <cstdio>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -12,6 +11,7 @@
 #include "nabla/core/tensor.hpp"
 #include "nabla/ops/elementwise.hpp"
 #include "support/requirements.hpp"
+#include "support/run_command.hpp"
 
 using namespace nabla;
 
@@ -123,21 +123,11 @@ TEST(TensorFromNumbers, BinaryFunctionsTakeNumbers) {
     EXPECT_EQ(minimum(1, z).to_vector<float>(), (std::vector<float>{-1.5f, 0.f, 1.f}));
 }
 
-namespace {
-std::pair<int, std::string> run_command(const std::string& cmd) {
-    FILE* pipe = popen((cmd + " 2>&1").c_str(), "r");
-    if (!pipe) return {-1, "popen failed"};
-    std::string out;
-    char buf[512];
-    while (fgets(buf, sizeof buf, pipe)) out += buf;
-    return {pclose(pipe), out};
-}
-}  // namespace
-
 // The same literals through torch.tensor, whose dtypes nabla follows.
 TEST(TensorFromNumbers, AgreesWithPyTorch) {
     const std::string python = NABLA_PYTHON;
-    if (run_command(python + " -c 'import torch'").first != 0) NABLA_SKIP_OR_FAIL("PyTorch not importable by " << python);
+    using test::run_command;
+    if (run_command(python + " -c 'import torch'").status != 0) NABLA_SKIP_OR_FAIL("PyTorch not importable by " << python);
     const auto [rc, out] = run_command(
         python +
         " -c 'import torch\n"

@@ -36,6 +36,12 @@ bool is_integral(DType dt) noexcept;  // bool excluded
 // uint8 (NumPy gives float64 for int32/int64 with float32).
 DType promote_types(DType a, DType b) noexcept;
 
+// NumPy's np.can_cast(from, to, "same_kind"): a safe cast, or one within a
+// kind (float64 -> float32, int64 -> int32). What a += b needs of a's dtype
+// and the result's: bool only from bool, uint8 only from bool and uint8,
+// the signed integers from any integer, the floats from anything.
+bool can_cast_same_kind(DType from, DType to) noexcept;
+
 // C++ type <-> DType.
 template <typename T>
 struct dtype_of;

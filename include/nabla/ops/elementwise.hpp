@@ -164,8 +164,10 @@ NABLA_BINARY_OPERATOR(||, logical_or)
 #undef NABLA_BINARY_OPERATOR
 
 // Compound assignment writes into the left tensor's storage (like NumPy's
-// a += b): the result is cast to a's dtype and must have a's shape. Not
-// recorded on a tape.
+// a += b): the result is cast to a's dtype and must have a's shape. As
+// NumPy's casting='same_kind' (and PyTorch), a result of another kind is a
+// DTypeError: int /= 2 (float), uint8 += int32, int += 1.5. Not recorded on
+// a tape.
 Tensor& operator+=(Tensor& a, const Tensor& b);
 Tensor& operator-=(Tensor& a, const Tensor& b);
 Tensor& operator*=(Tensor& a, const Tensor& b);
