@@ -1,25 +1,29 @@
 #!/usr/bin/env bash
 # The test command: installs what is needed, builds, runs every test.
-#   bash scripts/test.sh          # release build
+#   bash scripts/test.sh          # release build, then the ThreadSanitizer
+#                                 # check below (CI)
 #   bash scripts/test.sh asan     # Address + UndefinedBehavior sanitizers
-#   bash scripts/test.sh tsan     # ThreadSanitizer: the concurrent-prediction
-#                                 # tests only (tests/models/test_predict_threads.cpp)
+#   bash scripts/test.sh tsan     # ThreadSanitizer alone: nabla_tsan_tests
 # The release run also fuzzes the IDX and .npy/.npz readers for 60 seconds
 # each (scripts/fuzz.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset="${1:-release}"
 bash scripts/install_deps.sh
-if [[ "$preset" == tsan ]]; then
-  # Only the test binary, and only the thread tests (the test preset's
-  # filter, its NABLA_NUM_THREADS=1 and tests/tsan.supp): a whole suite
-  # under TSan is slow and OpenMP-heavy tests report libgomp's uninstrumented
-  # barriers.
+
+# ThreadSanitizer (docs/CONVENTIONS.md, "Sanitizers"): the library built with
+# -fsanitize=thread in build/tsan, and one small binary of the tests that run
+# threads (tests/CMakeLists.txt, nabla_tsan_tests), each test in its own
+# process; any report fails (exit code 66). tests/tsan.supp silences only
+# the uninstrumented third-party runtime (libgomp).
+run_tsan() {
   cmake --preset tsan >/dev/null
   cmake --build --preset tsan -j"$(nproc)"
   ctest --preset tsan -j"$(nproc)"
-  exit 0
-fi
+}
+case "$preset" in
+  tsan) run_tsan; exit 0 ;;
+esac
 bash scripts/build.sh "$preset"
 # Everything a test needs is installed above, so none may skip: tests that
 # would skip on a bare checkout fail instead (tests/support/requirements.hpp).
@@ -39,5 +43,6 @@ for level in baseline avx2 avx512; do
   fi
 done
 if [[ "$preset" == release ]]; then
+  run_tsan
   bash scripts/fuzz.sh 60
 fi
