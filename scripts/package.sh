@@ -29,18 +29,7 @@ for deb in "${debs[@]}"; do
 done
 
 # The shared library: its SONAME, and nothing but nabla's API exported.
-so=$(find build/package -maxdepth 1 -name 'libnabla.so.*.*' | head -1)
-echo "== $so"
-readelf -d "$so" | grep SONAME
-# By mangled name (a demangled template instance begins with its return
-# type): the patterns of src/nabla.map.
-exported=$(nm -D --defined-only "$so" | awk '$2 != "A" {sub(/@.*/, "", $3); print $3}')
-echo "exported symbols: $(wc -l <<<"$exported")" \
-     "(of which in a detail namespace: $(c++filt <<<"$exported" | grep -c 'detail::' || true))"
-leaks=$(grep -v -E '^_Z(Z?NK?5nabla|T[ISVTHW]N5nabla|T[hv][^N]*NK?5nabla|GVZ?NK?5nabla)' <<<"$exported" || true)
-if [[ -n $leaks ]]; then
-  echo "symbols outside nabla:: are exported:"; c++filt <<<"$leaks" | head -20; exit 1
-fi
+bash scripts/check_exports.sh "$(find build/package -maxdepth 1 -name 'libnabla.so.*.*' | head -1)"
 
 if ((check)); then
   # Install for real, use, remove: what a user of the packages does.

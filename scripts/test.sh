@@ -1,25 +1,42 @@
 #!/usr/bin/env bash
 # The test command: installs what is needed, builds, runs every test.
-#   bash scripts/test.sh          # release build
+#   bash scripts/test.sh          # release build, then the ThreadSanitizer
+#                                 # and shared-library checks below (CI)
 #   bash scripts/test.sh asan     # Address + UndefinedBehavior sanitizers
-#   bash scripts/test.sh tsan     # ThreadSanitizer: the concurrent-prediction
-#                                 # tests only (tests/models/test_predict_threads.cpp)
+#   bash scripts/test.sh tsan     # ThreadSanitizer alone: nabla_tsan_tests
+#   bash scripts/test.sh shared   # the shared-library install test alone
 # The release run also fuzzes the IDX and .npy/.npz readers for 60 seconds
 # each (scripts/fuzz.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset="${1:-release}"
 bash scripts/install_deps.sh
-if [[ "$preset" == tsan ]]; then
-  # Only the test binary, and only the thread tests (the test preset's
-  # filter, its NABLA_NUM_THREADS=1 and tests/tsan.supp): a whole suite
-  # under TSan is slow and OpenMP-heavy tests report libgomp's uninstrumented
-  # barriers.
+
+# ThreadSanitizer (docs/CONVENTIONS.md, "Sanitizers"): the library built with
+# -fsanitize=thread in build/tsan, and one small binary of the tests that run
+# threads (tests/CMakeLists.txt, nabla_tsan_tests), each test in its own
+# process; any report fails (exit code 66). tests/tsan.supp silences only
+# the uninstrumented third-party runtime (libgomp).
+run_tsan() {
   cmake --preset tsan >/dev/null
   cmake --build --preset tsan -j"$(nproc)"
   ctest --preset tsan -j"$(nproc)"
-  exit 0
-fi
+}
+# The shared library as a user links it (docs/deploy.md): the `package`
+# preset's tree (BUILD_SHARED_LIBS, any x86-64), only the library and the
+# tool, installed into a temporary prefix; the SONAME, the exported symbols,
+# and the consumer, examples/deploy and the tool against libnabla.so.0
+# (find_package and pkg-config; ldd shows the installed library).
+run_shared() {
+  cmake --preset package >/dev/null
+  cmake --build build/package -j"$(nproc)" --target nabla nabla_cli
+  NABLA_REQUIRE_ALL=1 GOMP_SPINCOUNT=1000 bash tests/install/install_test.sh "$PWD/build/package" "$PWD" \
+    "$PWD/../shared/data/mnist" "$(command -v cmake)" "$(command -v c++)" Ninja
+}
+case "$preset" in
+  tsan) run_tsan; exit 0 ;;
+  shared) run_shared; exit 0 ;;
+esac
 bash scripts/build.sh "$preset"
 # Everything a test needs is installed above, so none may skip: tests that
 # would skip on a bare checkout fail instead (tests/support/requirements.hpp).
@@ -39,5 +56,7 @@ for level in baseline avx2 avx512; do
   fi
 done
 if [[ "$preset" == release ]]; then
+  run_tsan
+  run_shared
   bash scripts/fuzz.sh 60
 fi
