@@ -17,6 +17,13 @@ plain program on 15,000 Fashion-MNIST images with no environment variables,
 idle and then with one busy loop per core (started and stopped here), and
 libtorch the same way (PyTorch if the libtorch peer is not built).
 
+Opt-in table "convnet" (--tables convnet, or main,convnet): the book's
+convnet (listing 8.1) on the 8,000/2,000 MNIST split of its acceptance test,
+batch 64, nabla (bench/plain/convnet_fit.cpp) against PyTorch
+(bench/peers/torch_convnet.py), 1 and 2 threads, --convnet-epochs epochs per
+run (median of epochs 2..N), rounds interleaved: training and inference
+images/s and the ratio to PyTorch's best thread count.
+
 Peers, each at its best settings measured here (bench/RESULTS.md): libtorch
 C++ (Debian libtorch-dev, built from bench/peers/torch_mlp.cpp), PyTorch
 (Debian python3-torch) and, when a Python that imports tensorflow and keras
@@ -38,6 +45,7 @@ DATA = "/usr/share/datasets/fashion-mnist"
 GFLOP_PER_EPOCH = 98.2
 MNIST = os.environ.get("NABLA_MNIST_DIR", os.path.join(ROOT, "..", "shared", "data", "mnist"))
 PLAIN = os.path.join(ROOT, "build/release/bench/nabla_plain_fit")
+CONVNET = os.path.join(ROOT, "build/release/bench/nabla_convnet_fit")
 
 
 def has_avx512():
@@ -156,6 +164,40 @@ def digits_table(rounds, ceiling):
         print(f"| {p} | {med:.3f} | {gflop / med:.0f} | {pct} | {dense / med:.2f}x |")
 
 
+def convnet_table(rounds, epochs, threads):
+    """The book's convnet: training and inference images/s, nabla vs PyTorch."""
+    if not os.path.exists(CONVNET) or not os.path.exists(os.path.join(MNIST, "t10k-images-idx3-ubyte.gz")):
+        print(f"(convnet table skipped: needs {CONVNET} and the MNIST test set in {MNIST})")
+        return
+    runs = [(f"nabla ({t} thr)", lambda hist, t=t: ([CONVNET, MNIST, str(epochs), str(t)], dict(os.environ)))
+            for t in threads]
+    if subprocess.run([sys.executable, "-c", "import torch"], capture_output=True).returncode == 0:
+        # torch.set_num_threads(t) in the peer; OpenMP's team the same size.
+        runs += [(f"PyTorch ({t} thr)", lambda hist, t=t: (
+            [sys.executable, os.path.join(ROOT, "bench/peers/torch_convnet.py"), MNIST, str(epochs), str(t),
+             "mnist8000"], dict(os.environ, OMP_NUM_THREADS=str(t)))) for t in threads]
+    train = {name: [] for name, _ in runs}
+    infer = {name: [] for name, _ in runs}
+    acc = {name: [] for name, _ in runs}
+    for r in range(rounds):
+        for name, make in runs:
+            res = run_once(make)
+            train[name].append(8000 / median_epoch(res))
+            infer[name].append(res["inference_images_per_s"])
+            acc[name].append(res["test_accuracy"])
+            print(f"convnet round {r + 1}: {name}: {train[name][-1]:.0f} train img/s", file=sys.stderr)
+    best_torch = max((statistics.median(v) for n, v in train.items() if n.startswith("PyTorch")), default=None)
+    print(f"\nThe book's convnet (MNIST 8,000 train / 2,000 test, batch 64, {epochs} epochs, {rounds} rounds; "
+          f"median of epochs 2..N)")
+    print("| contestant | train img/s | x best PyTorch | inference img/s | test acc |")
+    print("|---|---|---|---|---|")
+    for name, _ in runs:
+        med = statistics.median(train[name])
+        ratio = f"{med / best_torch:.2f}x" if best_torch else "-"
+        print(f"| {name} | {med:.0f} | {ratio} | {statistics.median(infer[name]):.0f} | "
+              f"{statistics.median(acc[name]):.4f} |")
+
+
 def busy_loops(n):
     return [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
 
@@ -200,8 +242,11 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--tables", default="main,digits,load",
-                    help="comma-separated: main (the contestants), digits (sparse inputs), load (under load)")
+                    help="comma-separated: main (the contestants), digits (sparse inputs), load (under load), "
+                         "convnet (the book's convnet; opt-in)")
     ap.add_argument("--load-epochs", type=int, default=3)
+    ap.add_argument("--convnet-epochs", type=int, default=3,
+                    help="epochs per run of the opt-in convnet table (8,000 images each)")
     args = ap.parse_args()
     tables = set(args.tables.split(","))
     if "main" not in tables:
@@ -210,6 +255,8 @@ def main():
             digits_table(args.rounds, ceiling)
         if "load" in tables:
             load_table(args.load_epochs)
+        if "convnet" in tables:
+            convnet_table(args.rounds, args.convnet_epochs, [int(t) for t in args.threads.split(",")])
         return
     threads = [int(t) for t in args.threads.split(",")]
     runners = contestants(threads, args.epochs)
@@ -261,6 +308,8 @@ def main():
         digits_table(args.rounds, ceiling)
     if "load" in tables:
         load_table(args.load_epochs)
+    if "convnet" in tables:
+        convnet_table(args.rounds, args.convnet_epochs, threads)
 
 
 if __name__ == "__main__":

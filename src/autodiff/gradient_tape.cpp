@@ -15,6 +15,7 @@ struct GradientTape::Record final : graph::Recorder {
         std::uint64_t id;
         Shape shape;
         DType dtype;
+        bool variable;  // Variables always need their gradient
     };
     struct Node {
         const char* op;
@@ -37,9 +38,25 @@ struct GradientTape::Record final : graph::Recorder {
         Node node{op, {}, output.id(), backward};
         node.inputs.reserve(inputs.size());
         for (const auto& in : inputs)
-            node.inputs.push_back(in.defined() ? Input{in.id(), in.shape(), in.dtype()} : Input{0, {}, float32});
+            node.inputs.push_back(in.defined() ? Input{in.id(), in.shape(), in.dtype(), in.is_variable()}
+                                                : Input{0, {}, float32, false});
         nodes.push_back(std::move(node));
         watched.insert(output.id());
+    }
+
+    // Which inputs of `node` need a gradient: those that can carry one to a
+    // source — a Variable, a watched tensor or recorded op's output (the
+    // watched set holds both), or a source itself (gradient() returns the
+    // gradient of an unwatched constant source too). Input images and labels
+    // are none of these, so their backward products are skipped.
+    void needed_inputs(const Node& node, const std::unordered_set<std::uint64_t>& sources,
+                       std::vector<bool>& needed) const {
+        needed.assign(node.inputs.size(), false);
+        for (std::size_t i = 0; i < node.inputs.size(); ++i) {
+            const Input& in = node.inputs[i];
+            needed[i] = in.id != 0 && is_floating(in.dtype) &&
+                        (in.variable || watched.count(in.id) > 0 || sources.count(in.id) > 0);
+        }
     }
 };
 
@@ -85,16 +102,25 @@ std::vector<Tensor> GradientTape::gradient(const Tensor& target, const std::vect
             "GradientTape.gradient can only be called once on a non-persistent tape; "
             "create it with GradientTape(/*persistent=*/true) to compute several gradients");
     std::unordered_map<std::uint64_t, Tensor> grads;
+    std::unordered_set<std::uint64_t> source_ids;
+    for (const auto& s : sources)
+        if (s.defined()) source_ids.insert(s.id());
+    std::vector<bool> needed;
     {
         graph::PauseRecorder pause(record_.get());  // our own backward ops are not recorded here
         grads.emplace(target.id(), ones_like(target));
         for (auto node = record_->nodes.rbegin(); node != record_->nodes.rend(); ++node) {
             auto found = grads.find(node->output_id);
             if (found == grads.end()) continue;
-            std::vector<Tensor> in_grads = node->backward(found->second);
+            record_->needed_inputs(*node, source_ids, needed);
+            std::vector<Tensor> in_grads;
+            {
+                graph::NeededGradients scope(needed);
+                in_grads = node->backward(found->second);
+            }
             for (std::size_t i = 0; i < node->inputs.size() && i < in_grads.size(); ++i) {
                 const auto& in = node->inputs[i];
-                if (!in_grads[i].defined() || in.id == 0 || !is_floating(in.dtype)) continue;
+                if (!needed[i] || !in_grads[i].defined()) continue;
                 check_gradient_shape(node->op, in_grads[i], in.shape);
                 accumulate(grads, in.id, in_grads[i]);
             }

@@ -14,6 +14,7 @@ struct Entry {
     bool active;
 };
 thread_local std::vector<Entry> stack;
+thread_local const std::vector<bool>* needed_mask = nullptr;
 
 void recount() {
     detail::active_recorders = static_cast<int>(std::count_if(stack.begin(), stack.end(), [](const Entry& e) { return e.active; }));
@@ -25,6 +26,16 @@ void record(const char* op, const std::vector<Tensor>& inputs, const Tensor& out
     for (std::size_t i = 0; i < stack.size(); ++i)
         if (stack[i].active) stack[i].recorder->record(op, inputs, output, backward);
 }
+
+bool needs_gradient(std::size_t input) noexcept {
+    return needed_mask == nullptr || input >= needed_mask->size() || (*needed_mask)[input];
+}
+
+NeededGradients::NeededGradients(const std::vector<bool>& needed) noexcept : previous_(needed_mask) {
+    needed_mask = &needed;
+}
+
+NeededGradients::~NeededGradients() { needed_mask = previous_; }
 
 void push_recorder(Recorder* r) {
     stack.push_back({r, true});

@@ -88,7 +88,8 @@ Tensor add(const Tensor& a, const Tensor& b) {
     Tensor out = add_kernel(a, b);
     if (detail::should_record(out))
         graph::record("add", {a, b}, out, [ta = GradTarget(a), tb = GradTarget(b)](const Tensor& g) {
-            return std::vector<Tensor>{ta(g), tb(g)};
+            return std::vector<Tensor>{graph::needs_gradient(0) ? ta(g) : Tensor(),
+                                       graph::needs_gradient(1) ? tb(g) : Tensor()};
         });
     return out;
 }
@@ -97,7 +98,8 @@ Tensor subtract(const Tensor& a, const Tensor& b) {
     Tensor out = subtract_kernel(a, b);
     if (detail::should_record(out))
         graph::record("subtract", {a, b}, out, [ta = GradTarget(a), tb = GradTarget(b)](const Tensor& g) {
-            return std::vector<Tensor>{ta(g), tb(negative(g))};
+            return std::vector<Tensor>{graph::needs_gradient(0) ? ta(g) : Tensor(),
+                                       graph::needs_gradient(1) ? tb(negative(g)) : Tensor()};
         });
     return out;
 }
@@ -106,7 +108,8 @@ Tensor multiply(const Tensor& a, const Tensor& b) {
     Tensor out = multiply_kernel(a, b);
     if (detail::should_record(out))
         graph::record("multiply", {a, b}, out, [a, b](const Tensor& g) {
-            return std::vector<Tensor>{GradTarget(a)(multiply(g, b)), GradTarget(b)(multiply(g, a))};
+            return std::vector<Tensor>{graph::needs_gradient(0) ? GradTarget(a)(multiply(g, b)) : Tensor(),
+                                       graph::needs_gradient(1) ? GradTarget(b)(multiply(g, a)) : Tensor()};
         });
     return out;
 }

@@ -13,6 +13,14 @@
 #include "nn_kernels.hpp"
 
 namespace nabla {
+
+namespace detail::conv {
+std::int64_t& backward_data_runs() noexcept {
+    thread_local std::int64_t runs = 0;
+    return runs;
+}
+}  // namespace detail::conv
+
 inline namespace ops {
 
 Padding padding_from_name(std::string_view s) {
@@ -104,23 +112,33 @@ struct ConvBackward {
 
     std::vector<Tensor> operator()(const Tensor& grad) const {
         refuse_second_order("conv2d");
+        // The input's gradient (oneDNN's backward-data pass, a quarter of the
+        // first layer's time) only when the tape needs it: never for an image.
+        const bool want_dx = graph::needs_gradient(0);
+        const bool want_dk = graph::needs_gradient(1) || (has_bias && graph::needs_gradient(2));
         const Tensor dy = contiguous_as(grad, k.dtype());
-        Tensor dx = Tensor::uninitialized(x.shape(), k.dtype()), dk = Tensor::uninitialized(k.shape(), k.dtype());
-        Tensor db = has_bias ? Tensor::uninitialized({g.o}, k.dtype()) : Tensor();
+        Tensor dx = want_dx ? Tensor::uninitialized(x.shape(), k.dtype()) : Tensor();
+        Tensor dk = want_dk ? Tensor::uninitialized(k.shape(), k.dtype()) : Tensor();
+        Tensor db = want_dk && has_bias ? Tensor::uninitialized({g.o}, k.dtype()) : Tensor();
+        if (want_dx) ++detail::conv::backward_data_runs();
         if (g.n > 0)
             detail::dispatch_floating(k.dtype(), "conv2d gradient", [&]<typename T>() {
-                T* dbp = has_bias ? db.data<T>() : nullptr;
+                T* dbp = db.defined() ? db.data<T>() : nullptr;
                 if constexpr (std::is_same_v<T, float>) {
-                    detail::conv::conv_dnnl_backward_data(g, dy.data<T>(), k.data<T>(), dx.data<T>());
-                    detail::conv::conv_dnnl_backward_weights(g, x.data<T>(), dy.data<T>(), dk.data<T>(), dbp);
+                    if (want_dx) detail::conv::conv_dnnl_backward_data(g, dy.data<T>(), k.data<T>(), dx.data<T>());
+                    if (want_dk)
+                        detail::conv::conv_dnnl_backward_weights(g, x.data<T>(), dy.data<T>(), dk.data<T>(), dbp);
                 } else {
-                    detail::conv::conv_reference_backward_data(g, dy.data<T>(), k.data<T>(), dx.data<T>());
-                    detail::conv::conv_reference_backward_weights(g, x.data<T>(), dy.data<T>(), dk.data<T>(), dbp);
+                    if (want_dx)
+                        detail::conv::conv_reference_backward_data(g, dy.data<T>(), k.data<T>(), dx.data<T>());
+                    if (want_dk)
+                        detail::conv::conv_reference_backward_weights(g, x.data<T>(), dy.data<T>(), dk.data<T>(),
+                                                                      dbp);
                 }
             });
         else {
-            dk.fill(0);
-            if (has_bias) db.fill(0);
+            if (dk.defined()) dk.fill(0);
+            if (db.defined()) db.fill(0);
         }
         return {dx, dk, db};
     }

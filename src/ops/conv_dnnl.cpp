@@ -18,6 +18,7 @@
 #include "conv_kernels.hpp"
 #include "gemm.hpp"
 #include "nabla/core/error.hpp"
+#include "nabla/core/threading.hpp"
 
 namespace nabla::detail::conv {
 
@@ -89,6 +90,7 @@ struct Entry {
     Geometry g;
     Direction dir = Direction::Forward;
     bool bias = false;
+    int threads = 1;  // oneDNN fixes a primitive's thread count when it makes it
     dnnl::primitive prim;
     memory scratchpad;
     std::vector<std::pair<int, memory>> slots;  // argument id -> memory object (the caller's buffers)
@@ -124,6 +126,7 @@ Entry make_entry(const Geometry& g, Direction dir, bool bias) {
     e.g = g;
     e.dir = dir;
     e.bias = bias;
+    e.threads = get_num_threads();
     const auto fwd = forward_pd(g, bias);
     memory::desc scratch;
     auto slot = [&](int arg, const memory::desc& md) { e.slots.emplace_back(arg, memory(md, engine(), nullptr)); };
@@ -171,8 +174,12 @@ Entry& cached(const Geometry& g, Direction dir, bool bias) {
     // A handful of entries per model (three per conv layer and batch size):
     // a linear search is shorter than hashing eighteen numbers.
     thread_local std::vector<std::unique_ptr<Entry>> cache;
+    // oneDNN's convolutions run on the calling thread's OpenMP team, sized
+    // here to set_num_threads (nabla's sgemm sets it to 1 on its threads).
+    const int threads = get_num_threads();
+    set_openmp_threads(threads);
     for (auto& e : cache)
-        if (e->dir == dir && e->bias == bias && e->g == g) return *e;
+        if (e->dir == dir && e->bias == bias && e->threads == threads && e->g == g) return *e;
     cache.push_back(std::make_unique<Entry>(make_entry(g, dir, bias)));
     return *cache.back();
 }

@@ -41,6 +41,10 @@ void conv_dnnl_forward(const Geometry& g, const float* x, const float* k, const 
 void conv_dnnl_backward_data(const Geometry& g, const float* dy, const float* k, float* dx);
 void conv_dnnl_backward_weights(const Geometry& g, const float* x, const float* dy, float* dk, float* dbias);
 
+// Backward-data passes this thread has run (any dtype): tests check that a
+// tape skips the input image's gradient (graph::needs_gradient).
+std::int64_t& backward_data_runs() noexcept;
+
 // Pooling on NHWC (g.o == g.c).
 template <typename T>
 void max_pool_forward(const Geometry& g, const T* x, T* y);

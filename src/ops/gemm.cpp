@@ -33,6 +33,16 @@ Tensor copy_placed_for_product(const Tensor& t) {
     return placed;
 }
 
+// OpenMP's team size is a per-thread setting: apply `n` on the calling
+// thread whenever it changed (one record per thread, shared with conv_dnnl).
+void set_openmp_threads(int n) {
+    thread_local int applied = 0;
+    if (n != applied) {
+        omp_set_num_threads(n);
+        applied = n;
+    }
+}
+
 namespace {
 
 // Which threads run oneDNN's sgemm. nabla (the default): oneDNN runs
@@ -50,16 +60,6 @@ bool sgemm_on_openmp_team() {
         throw ValueError(std::string("NABLA_SGEMM_TEAM must be nabla or openmp, got '") + env + "'");
     }();
     return openmp;
-}
-
-// OpenMP's team size is a per-thread setting: apply `n` on the calling
-// thread whenever it changed.
-void set_openmp_threads(int n) {
-    thread_local int applied = 0;
-    if (n != applied) {
-        omp_set_num_threads(n);
-        applied = n;
-    }
 }
 
 void sgemm_call(char ta, char tb, std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A,

@@ -34,6 +34,11 @@ inline constexpr std::int64_t kPlacementMinimum = std::int64_t{1} << 16;
 // operand of its product).
 Tensor copy_placed_for_product(const Tensor& t);
 
+// Sets the calling thread's OpenMP team size (oneDNN's primitives run on
+// it) when it differs from what this thread last set. Every nabla call into
+// oneDNN goes through this, so the per-thread record stays true.
+void set_openmp_threads(int n);
+
 namespace kernels {
 struct FloatKernels;
 }

@@ -65,7 +65,8 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
     Tensor out = bmm_kernel(a, b);
     if (detail::should_record(out))
         graph::record("matmul", {a, b}, out, [a, b](const Tensor& g) {
-            return std::vector<Tensor>{bmm(g, swap_last(b)), bmm(swap_last(a), g)};
+            return std::vector<Tensor>{graph::needs_gradient(0) ? bmm(g, swap_last(b)) : Tensor(),
+                                       graph::needs_gradient(1) ? bmm(swap_last(a), g) : Tensor()};
         });
     return out;
 }

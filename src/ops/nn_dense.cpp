@@ -66,20 +66,26 @@ struct DenseBackward {
         const Tensor ga = act == Activation::Linear
                               ? g2
                               : detail::nn::map_rows("dense gradient", 1, ActivationGradRow{act}, y2, g2);
-        Tensor dx = Tensor::uninitialized({rows, in}, y.dtype()), dW = Tensor::uninitialized({in, units}, y.dtype());
+        // The input's product only when the tape needs it (not for a first
+        // layer's input); the others are skipped likewise when not needed.
+        const bool want_dx = graph::needs_gradient(0), want_dW = graph::needs_gradient(1);
+        Tensor dx = want_dx ? Tensor::uninitialized({rows, in}, y.dtype()) : Tensor();
+        Tensor dW = want_dW ? Tensor::uninitialized({in, units}, y.dtype()) : Tensor();
         detail::dispatch_floating(y.dtype(), "dense gradient", [&]<typename T>() {
-            product<T>(false, true, rows, in, units, ga.data<T>(), Wc.data<T>(), dx.data<T>());
-            product<T>(true, false, in, units, rows, xc.data<T>(), ga.data<T>(), dW.data<T>());
+            if (want_dx) product<T>(false, true, rows, in, units, ga.data<T>(), Wc.data<T>(), dx.data<T>());
+            if (want_dW) product<T>(true, false, in, units, rows, xc.data<T>(), ga.data<T>(), dW.data<T>());
         });
-        return {detail::nn::reshaped(dx, x.shape()), dW, has_bias ? sum(ga, 0) : Tensor()};
+        return {want_dx ? detail::nn::reshaped(dx, x.shape()) : Tensor(), dW,
+                has_bias && graph::needs_gradient(2) ? sum(ga, 0) : Tensor()};
     }
 
     // The same with recorded ops, so an outer tape can differentiate it.
     std::vector<Tensor> with_ops(const Tensor& g) const {
         const std::int64_t rows = xc.shape()[0], in = Wc.shape()[0], units = Wc.shape()[1];
         const Tensor ga = activation_grad_ops(y.reshape({rows, units}), g.reshape({rows, units}), act);
-        return {dot(ga, W.transpose()).reshape(x.shape()), dot(x.reshape({rows, in}).transpose(), ga),
-                has_bias ? sum(ga, 0) : Tensor()};
+        return {graph::needs_gradient(0) ? dot(ga, W.transpose()).reshape(x.shape()) : Tensor(),
+                graph::needs_gradient(1) ? dot(x.reshape({rows, in}).transpose(), ga) : Tensor(),
+                has_bias && graph::needs_gradient(2) ? sum(ga, 0) : Tensor()};
     }
 
     std::vector<Tensor> operator()(const Tensor& g) const { return graph::recording() ? with_ops(g) : fused(g); }

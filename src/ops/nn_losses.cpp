@@ -36,7 +36,9 @@ struct LossBackward {
         const std::int64_t n = y.shape().back(), rows = numel(leading(y.shape()));
         const Tensor gc = detail::nn::contiguous_as(g, y.dtype());
         Tensor dy = Tensor::uninitialized(y.shape(), y.dtype());
-        Tensor dt = t.defined() ? Tensor::uninitialized(y.shape(), y.dtype()) : Tensor();
+        // Labels rarely need a gradient: the kernels skip dt when it is null.
+        const bool want_dt = t.defined() && graph::needs_gradient(0);
+        Tensor dt = want_dt ? Tensor::uninitialized(y.shape(), y.dtype()) : Tensor();
         detail::dispatch_floating(y.dtype(), "loss gradient", [&]<typename T>() {
             const T* tp = t.defined() ? t.data<T>() : nullptr;
             const T *yp = y.data<T>(), *gp = gc.data<T>(), *ap = aux.data<T>();

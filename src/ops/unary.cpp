@@ -133,7 +133,18 @@ Tensor relu(const Tensor& x) {
         return v > T(0) ? v : (v != v ? v : T(0));
     });
     record_unary("relu", x, out, [x](const Tensor& g) {
-        return std::vector<Tensor>{where(greater(x, as_operand(x, 0)), g, zeros_like(g))};
+        if (graph::recording())  // an outer tape differentiates this: ops
+            return std::vector<Tensor>{where(greater(x, as_operand(x, 0)), g, zeros_like(g))};
+        // One pass, the same values (NaN inputs pass no gradient either):
+        // where + greater + zeros_like took a fifth of a convnet's step.
+        const DType dt = g.dtype();  // as where(c, g, 0) gives
+        std::array<Tensor, 2> in{detail::prepare_operand(x, dt, x.shape(), "relu gradient"),
+                                 detail::prepare_operand(g, dt, x.shape(), "relu gradient")};
+        Tensor dx = Tensor::uninitialized(x.shape(), dt);
+        detail::dispatch_floating(dt, "relu gradient", [&]<typename T>() {
+            detail::map_n<T, T, T>(dx, in, [](T v, T gv) { return v > T(0) ? gv : T(0); });
+        });
+        return std::vector<Tensor>{dx};
     });
     return out;
 }

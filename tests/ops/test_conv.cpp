@@ -165,7 +165,27 @@ std::vector<PoolCase> pool_cases() {
         {"same", {2, 5, 7, 2}, {.padding = Padding::Same}},
         {"overlapping", {1, 6, 6, 2}, {.pool_size = 3, .strides = 1}},
         {"overlapping_same", {1, 5, 6, 2}, {.pool_size = {3, 2}, .strides = {2, 1}, .padding = Padding::Same}},
+        // Two blocks of 16 channels and 3 left over (max_pool_backward's two paths).
+        {"channel_blocks", {2, 4, 4, 35}, {}},
+        {"channel_blocks_overlapping_same", {1, 5, 5, 17}, {.pool_size = 3, .strides = 2, .padding = Padding::Same}},
     };
+}
+
+// Equal values in a window: the gradient goes to its first position
+// (row-major), in every channel, as TensorFlow and PyTorch do.
+TEST(Pooling, MaxPoolTiesGoToTheFirstMaximumInEveryChannel) {
+    for (DType dt : {float32, float64}) {
+        const Tensor x = zeros({1, 4, 4, 21}, dt);
+        GradientTape tape;
+        tape.watch(x);
+        Tensor y = max_pool2d(x);
+        const std::vector<double> g = tape.gradient(sum(y), x).to_vector<double>();
+        for (std::int64_t r = 0; r < 4; ++r)
+            for (std::int64_t col = 0; col < 4; ++col)
+                for (std::int64_t ch = 0; ch < 21; ++ch)
+                    EXPECT_EQ(g[static_cast<std::size_t>((r * 4 + col) * 21 + ch)], r % 2 == 0 && col % 2 == 0 ? 1.0 : 0.0)
+                        << r << "," << col << "," << ch;
+    }
 }
 
 TEST(Pooling, GradientsMatchFiniteDifferencesInFloat64) {

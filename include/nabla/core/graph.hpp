@@ -8,6 +8,14 @@
 // to one gradient per input (an undefined Tensor for "no gradient"), and is
 // written with ops, so outer tapes record it too (gradients of gradients).
 // GradientTape (autodiff layer) is the Recorder that keeps these nodes.
+//
+// A closure may skip the gradients nobody needs: while a tape runs it, the
+// tape says through graph::needs_gradient(i) which inputs lead to something
+// the gradient is asked for (a Variable, a watched tensor, a source, or the
+// output of a recorded op); for the others (an input image, labels) the
+// closure may return an undefined Tensor instead of computing it (conv2d's
+// backward-data pass, dense's and matmul's input product). Outside a tape's
+// gradient() every input needs its gradient.
 #include <functional>
 #include <vector>
 
@@ -35,6 +43,23 @@ inline bool recording() noexcept { return detail::active_recorders > 0; }
 // Offers the node to every active recorder on this thread, innermost last.
 void record(const char* op, const std::vector<Tensor>& inputs, const Tensor& output,
             const BackwardFn& backward);
+
+// Whether input `input` of the node whose backward closure is running needs
+// a gradient (true unless a NeededGradients scope says otherwise).
+bool needs_gradient(std::size_t input) noexcept;
+
+// RAII: while alive, needs_gradient(i) reads needed[i] (true past its end);
+// the previous scope's mask is restored on exit (nested tapes).
+class NeededGradients {
+public:
+    explicit NeededGradients(const std::vector<bool>& needed) noexcept;
+    ~NeededGradients();
+    NeededGradients(const NeededGradients&) = delete;
+    NeededGradients& operator=(const NeededGradients&) = delete;
+
+private:
+    const std::vector<bool>* previous_;
+};
 
 // Recorder stack management (used by GradientTape).
 void push_recorder(Recorder* r);

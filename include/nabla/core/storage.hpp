@@ -1,6 +1,9 @@
 #pragma once
 // A reference-counted, 64-byte aligned byte buffer shared by a tensor and
-// all of its views.
+// all of its views. Large buffers are recycled: a freed one is kept (up to a
+// bound) for the next request of the same size, so a training step that
+// makes the same tensors every step stops paying the kernel for fresh pages
+// (storage.cpp).
 #include <cstddef>
 #include <memory>
 
@@ -17,6 +20,7 @@ public:
 
 private:
     struct AlignedFree {
+        std::size_t bytes;  // as allocated (padded); no initializer: unique_ptr default-constructs this
         void operator()(std::byte* p) const noexcept;
     };
     std::unique_ptr<std::byte[], AlignedFree> data_;
