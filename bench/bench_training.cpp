@@ -11,11 +11,14 @@
 //                          it (shuffle, batch gather, metrics, callbacks;
 //                          progress display off); arguments: threads,
 //                          samples (15,000 to 60,000: time is linear in them)
+//   BM_BatchGather         fit's shuffled batch gather over one epoch of
+//                          60,000 rows of 784 floats (BM_FitEpoch's data)
 // The backward pass is the step minus the other two.
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
 
+#include "models/batches.hpp"
 #include "models/train_step.hpp"
 #include "nabla/nabla.hpp"
 
@@ -99,12 +102,26 @@ void BM_FitEpoch(benchmark::State& state) {
         double(samples) / 60000, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 
+void BM_BatchGather(benchmark::State& state) {
+    set_num_threads(static_cast<int>(state.range(0)));
+    const Tensor& x = fit_data().first;
+    models::detail::BatchGatherer gather(x, 128);
+    random::Generator gen(3);
+    const Tensor order = random::permutation(x.shape(0), gen);
+    const std::int64_t* idx = order.data<std::int64_t>();
+    for (auto _ : state)
+        for (std::int64_t b = 0; b + 128 <= x.shape(0); b += 128) benchmark::DoNotOptimize(gather.gather(idx + b, 128));
+    state.counters["GB/s"] = benchmark::Counter(double(x.shape(0) / 128 * 128) * 784 * 4 * 1e-9,
+                                                benchmark::Counter::kIsIterationInvariantRate);
+}
+
 }  // namespace
 
 BENCHMARK_CAPTURE(BM_TrainStep, fused, true)->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK_CAPTURE(BM_TrainStep, tape, false)->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK(BM_ForwardAndLoss)->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK(BM_RMSpropUpdate)->Arg(1)->Arg(2)->UseRealTime();
+BENCHMARK(BM_BatchGather)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FitEpoch)
     ->ArgsProduct({{1, 2}, {15000, 30000, 60000}})
     ->ArgNames({"threads", "samples"})

@@ -24,8 +24,10 @@ batch 64, nabla (bench/plain/convnet_fit.cpp) against PyTorch
 run (median of epochs 2..N), rounds interleaved: training and inference
 images/s and the ratio to PyTorch's best thread count.
 
-Peers, each at its best settings measured here (bench/RESULTS.md): libtorch
-C++ (Debian libtorch-dev, built from bench/peers/torch_mlp.cpp), PyTorch
+Peers, each at its best settings, measured at the start of every run
+(--peer-settings calibrate: a short trial of each thread layout and OpenBLAS
+core type, printed to stderr; the chosen one is printed under the table):
+libtorch C++ (Debian libtorch-dev, built from bench/peers/torch_mlp.cpp), PyTorch
 (Debian python3-torch) and, when a Python that imports tensorflow and keras
 is found ($NABLA_KERAS_PYTHON, this Python or python3 on PATH; Debian has no
 TensorFlow package: `pip install tensorflow-cpu`), Keras on TensorFlow.
@@ -53,31 +55,76 @@ def has_avx512():
         return "avx512f" in f.read()
 
 
-def torch_env(threads):
-    """libtorch/PyTorch at their best measured settings (see bench/RESULTS.md)."""
-    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS=str(threads))
-    if has_avx512():
-        env["OPENBLAS_CORETYPE"] = "SkylakeX"  # the environment's Haswell forces AVX2 kernels
-    return env
+def peer_candidates(threads):
+    """Settings a torch peer may use on `threads` cores: (intra-op threads
+    (torch.set_num_threads), OMP_NUM_THREADS, OPENBLAS_NUM_THREADS, OpenBLAS
+    core type). With more than one core: the cores to OpenBLAS alone (torch
+    single-threaded), to torch's OpenMP team alone, or to both."""
+    cores = ["SkylakeX", "Cooperlake", "SapphireRapids"] if has_avx512() else ["Haswell", "Zen"]
+    layouts = [(1, 1, 1)] if threads == 1 else [(1, 1, threads), (threads, threads, 1), (threads, threads, threads)]
+    return [(intra, omp, blas, core) for intra, omp, blas in layouts for core in cores]
 
 
-def contestants(threads, epochs):
+def peer_env(omp, blas, core):
+    return dict(os.environ, OMP_NUM_THREADS=str(omp), OPENBLAS_NUM_THREADS=str(blas), OPENBLAS_CORETYPE=core)
+
+
+PEER_SETTINGS = {}  # (peer, threads) -> the fastest candidate, measured once per run
+
+
+def best_peer_setting(peer, cmd, threads, calibrate):
+    """The fastest of peer_candidates(threads) for this peer, from a short
+    trial of each (6,000 images, 3 epochs); `cmd(intra, samples, epochs)`
+    builds the command line. Without calibration: the settings of earlier
+    runs (1 OpenMP thread, OpenBLAS on every core, SkylakeX kernels)."""
+    key = (peer, threads)
+    if key in PEER_SETTINGS:
+        return PEER_SETTINGS[key]
+    if not calibrate:
+        PEER_SETTINGS[key] = (1, 1, threads, "SkylakeX" if has_avx512() else os.environ.get("OPENBLAS_CORETYPE", ""))
+        return PEER_SETTINGS[key]
+    trials = []
+    for intra, omp, blas, core in peer_candidates(threads):
+        res = run_once(lambda hist: (cmd(intra, 6000, 3), peer_env(omp, blas, core)))
+        trials.append((median_epoch(res), (intra, omp, blas, core)))
+        print(f"calibrating {peer} ({threads} thr): torch threads {intra}, OMP_NUM_THREADS={omp}, "
+              f"OPENBLAS_NUM_THREADS={blas}, OPENBLAS_CORETYPE={core}: {trials[-1][0]:.3f} s/epoch (6,000 images)",
+              file=sys.stderr)
+    PEER_SETTINGS[key] = min(trials)[1]
+    return PEER_SETTINGS[key]
+
+
+def describe_setting(setting):
+    intra, omp, blas, core = setting
+    return f"torch threads {intra}, OMP_NUM_THREADS={omp}, OPENBLAS_NUM_THREADS={blas}, OPENBLAS_CORETYPE={core}"
+
+
+def torch_peers(calibrate):
+    """(name, command builder) of the torch peers that are available."""
+    peers = []
+    torch_bin = os.path.join(ROOT, "build/peers/torch_mlp")
+    if os.path.exists(torch_bin):
+        peers.append(("libtorch C++", lambda intra, samples, epochs: (
+            [torch_bin, DATA, str(epochs), str(intra)] + ([str(samples)] if samples else []))))
+    if subprocess.run([sys.executable, "-c", "import torch"], capture_output=True).returncode == 0:
+        peers.append(("PyTorch", lambda intra, samples, epochs: (
+            [sys.executable, os.path.join(ROOT, "bench/peers/torch_mlp.py"), DATA, str(epochs), str(intra)] +
+            ([str(samples)] if samples else []))))
+    return peers
+
+
+def contestants(threads, epochs, calibrate):
     out = []
     nabla = os.path.join(ROOT, "build/release/apps/nabla")
     for t in threads:
         out.append((f"nabla ({t} thr)", t, lambda hist, t=t: (
             [nabla, "train", "--dataset", "fashion_mnist", "--epochs", str(epochs), "--threads", str(t),
              "--verbose", "1", "--history", hist], dict(os.environ))))
-    torch_bin = os.path.join(ROOT, "build/peers/torch_mlp")
-    if os.path.exists(torch_bin):
+    for peer, cmd in torch_peers(calibrate):
         for t in threads:
-            out.append((f"libtorch C++ ({t} thr)", t, lambda hist, t=t: (
-                [torch_bin, DATA, str(epochs), str(t)], torch_env(t))))
-    if subprocess.run([sys.executable, "-c", "import torch"], capture_output=True).returncode == 0:
-        for t in threads:
-            out.append((f"PyTorch ({t} thr)", t, lambda hist, t=t: (
-                [sys.executable, os.path.join(ROOT, "bench/peers/torch_mlp.py"), DATA, str(epochs), str(t)],
-                torch_env(t))))
+            intra, omp, blas, core = best_peer_setting(peer, cmd, t, calibrate)
+            out.append((f"{peer} ({t} thr)", t, lambda hist, cmd=cmd, intra=intra, omp=omp, blas=blas, core=core: (
+                cmd(intra, None, epochs), peer_env(omp, blas, core))))
     keras_python = python_with("tensorflow", "keras")
     if keras_python:
         for t in threads:
@@ -131,7 +178,10 @@ def ceilings(threads):
     for b in json.loads(out)["benchmarks"]:
         if b.get("aggregate_name") == "median":
             name, t = b["run_name"].split("/")[:2]
-            (peak if name == "BM_PeakFma" else sgemm)[int(t)] = b["GFLOP/s"]
+            if name == "BM_PeakFma":  # wall-time and own-CPU-time readings: the higher is the ceiling
+                peak[int(t)] = max(b["GFLOP/s"], b.get("GFLOP/s(cpu)", 0))
+            else:
+                sgemm[int(t)] = b["GFLOP/s"]
     return ({t: peak[t] for t in threads if t in peak}, {t: sgemm[t] for t in threads if t in sgemm})
 
 
@@ -162,6 +212,7 @@ def digits_table(rounds, ceiling):
         med = statistics.median(ts)
         pct = f"{100 * gflop / med / peak:.0f}%" if peak else "-"
         print(f"| {p} | {med:.3f} | {gflop / med:.0f} | {pct} | {dense / med:.2f}x |")
+
 
 
 def convnet_table(rounds, epochs, threads):
@@ -202,7 +253,7 @@ def busy_loops(n):
     return [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
 
 
-def load_table(epochs):
+def load_table(epochs, calibrate):
     """Idle vs loaded epoch time with one busy loop per core."""
     cores = os.cpu_count()
     fashion = os.path.join(DATA, "train-images-idx3-ubyte.gz")
@@ -211,14 +262,11 @@ def load_table(epochs):
         return
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NABLA_", "OMP_", "GOMP_"))}
     runs = [("nabla, a plain program", lambda hist: ([PLAIN, DATA, "train", "15000", str(epochs)], env))]
-    torch_bin = os.path.join(ROOT, "build/peers/torch_mlp")
-    if os.path.exists(torch_bin):
-        runs.append((f"libtorch C++ ({cores} thr)", lambda hist: (
-            [torch_bin, DATA, str(epochs), str(cores), "15000"], torch_env(cores))))
-    elif subprocess.run([sys.executable, "-c", "import torch"], capture_output=True).returncode == 0:
-        runs.append((f"PyTorch ({cores} thr; libtorch peer not built)", lambda hist: (
-            [sys.executable, os.path.join(ROOT, "bench/peers/torch_mlp.py"), DATA, str(epochs), str(cores), "15000"],
-            torch_env(cores))))
+    peers = torch_peers(calibrate)
+    if peers:  # libtorch when it is built, else PyTorch
+        peer, cmd = peers[0]
+        intra, omp, blas, core = best_peer_setting(peer, cmd, cores, calibrate)
+        runs.append((f"{peer} ({cores} thr)", lambda hist: (cmd(intra, 15000, epochs), peer_env(omp, blas, core))))
     print(f"\nUnder load (15,000 Fashion-MNIST images, {epochs} epochs; loaded: {cores} busy loops, one per core)")
     print("| program | idle s/epoch | loaded s/epoch | loaded / idle | target <= 2.5x |")
     print("|---|---|---|---|---|")
@@ -247,6 +295,9 @@ def main():
     ap.add_argument("--load-epochs", type=int, default=3)
     ap.add_argument("--convnet-epochs", type=int, default=3,
                     help="epochs per run of the opt-in convnet table (8,000 images each)")
+    ap.add_argument("--peer-settings", choices=["calibrate", "fixed"], default="calibrate",
+                    help="calibrate: time every thread layout and OpenBLAS core type of the torch peers first "
+                         "(about a minute) and use the fastest; fixed: 1 OpenMP thread, OpenBLAS on every core")
     args = ap.parse_args()
     tables = set(args.tables.split(","))
     if "main" not in tables:
@@ -254,12 +305,12 @@ def main():
         if "digits" in tables:
             digits_table(args.rounds, ceiling)
         if "load" in tables:
-            load_table(args.load_epochs)
+            load_table(args.load_epochs, args.peer_settings == "calibrate")
         if "convnet" in tables:
             convnet_table(args.rounds, args.convnet_epochs, [int(t) for t in args.threads.split(",")])
         return
     threads = [int(t) for t in args.threads.split(",")]
-    runners = contestants(threads, args.epochs)
+    runners = contestants(threads, args.epochs, args.peer_settings == "calibrate")
     times = {name: [] for name, _, _ in runners}
     extra = {name: {} for name, _, _ in runners}
     for r in range(args.rounds):
@@ -304,10 +355,13 @@ def main():
         if family != "nabla":
             print(f"best nabla ({best['nabla'][0]}, {ours:.3f} s) vs best {family} ({name}, {med:.3f} s): "
                   f"nabla is {med / ours:.2f}x faster")
+    for (peer, t), setting in sorted(PEER_SETTINGS.items()):
+        how = "the fastest in this run's calibration" if args.peer_settings == "calibrate" else "fixed"
+        print(f"{peer} ({t} thr) ran with {describe_setting(setting)} ({how})")
     if "digits" in tables:
         digits_table(args.rounds, ceiling)
     if "load" in tables:
-        load_table(args.load_epochs)
+        load_table(args.load_epochs, args.peer_settings == "calibrate")
     if "convnet" in tables:
         convnet_table(args.rounds, args.convnet_epochs, threads)
 
