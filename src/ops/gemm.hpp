@@ -46,6 +46,17 @@ void sgemm_own(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::
 void sgemm_onednn(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
                   const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
                   std::int64_t ldc);
+// How sgemm_onednn splits C over nabla's team on 2 or more threads. columns
+// (the default): blocks of 16 columns when C is at least 128 wide, of 8 rows
+// otherwise. rows: blocks of 8 rows whenever C has 16 rows or more (the
+// weight gradient: each thread writes a contiguous half of it, the half the
+// optimizer's split then updates). The two tie within load noise on the
+// 2-core build machine (docs/PERFORMANCE.md, "The 2-thread split");
+// NABLA_SGEMM_SPLIT=columns|rows chooses for measurements.
+enum class SgemmSplit { columns = 0, rows = 1 };
+SgemmSplit sgemm_split();
+void set_sgemm_split(SgemmSplit split);  // tests and benchmarks
+
 // Whether gemm<float> takes sgemm_own for this shape.
 bool sgemm_prefers_own(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K);
 
