@@ -21,7 +21,7 @@ struct Half {
     std::int64_t m, n, k, lda, ldb, ldc, a_offset, b_offset, c_offset;
 };
 
-void run(benchmark::State& state, Half h) {
+void BM_GemmHalf(benchmark::State& state, Half h) {
     set_num_threads(1);
     // Full-size operands (784x512 kernel and gradient, 128x784 batch).
     Tensor a = random::uniform({128, 784}, -1, 1), w = detail::copy_placed_for_product(random::uniform({784, 512}, -1, 1));
@@ -38,9 +38,9 @@ void run(benchmark::State& state, Half h) {
 }
 
 // Second halves: the share the team's other thread runs.
-BENCHMARK_CAPTURE(run, WeightGrad_columns_784x128x256, Half{true, 784, 256, 128, 784, 512, 512, 0, 256, 256});
-BENCHMARK_CAPTURE(run, WeightGrad_rows_392x128x512, Half{true, 392, 512, 128, 784, 512, 512, 392, 0, 392 * 512});
-BENCHMARK_CAPTURE(run, Forward_columns_128x784x256, Half{false, 128, 256, 784, 784, 512, 512, 0, 256, 256});
-BENCHMARK_CAPTURE(run, Forward_rows_64x784x512, Half{false, 64, 512, 784, 784, 512, 512, 64 * 784, 0, 0});
+BENCHMARK_CAPTURE(BM_GemmHalf, WeightGrad_columns_784x128x256, Half{true, 784, 256, 128, 784, 512, 512, 0, 256, 256});
+BENCHMARK_CAPTURE(BM_GemmHalf, WeightGrad_rows_392x128x512, Half{true, 392, 512, 128, 784, 512, 512, 392, 0, 392 * 512});
+BENCHMARK_CAPTURE(BM_GemmHalf, Forward_columns_128x784x256, Half{false, 128, 256, 784, 784, 512, 512, 0, 256, 256});
+BENCHMARK_CAPTURE(BM_GemmHalf, Forward_rows_64x784x512, Half{false, 64, 512, 784, 784, 512, 512, 64 * 784, 0, 0});
 
 }  // namespace

@@ -77,9 +77,21 @@ std::atomic<int>& split_setting() {
 
 SgemmSplit split_from_environment() {
     const char* env = std::getenv("NABLA_SGEMM_SPLIT");
-    if (!env || !*env || std::string(env) == "columns") return SgemmSplit::columns;
+    if (!env || !*env || std::string(env) == "auto") return SgemmSplit::automatic;
+    if (std::string(env) == "columns") return SgemmSplit::columns;
     if (std::string(env) == "rows") return SgemmSplit::rows;
-    throw ValueError(std::string("NABLA_SGEMM_SPLIT must be columns or rows, got '") + env + "'");
+    throw ValueError(std::string("NABLA_SGEMM_SPLIT must be auto, columns or rows, got '") + env + "'");
+}
+
+// Whether the chunks take blocks of C's columns (else of its rows).
+bool split_by_columns(bool ta, std::int64_t M, std::int64_t N) {
+    if (N < 128) return false;  // narrow C: rows whatever the setting
+    switch (sgemm_split()) {
+        case SgemmSplit::columns: return true;
+        case SgemmSplit::rows: return M < 16;
+        case SgemmSplit::automatic: break;
+    }
+    return !(ta && M >= N);  // the weight-gradient shape goes by rows
 }
 
 // Products below this many multiply-adds stay on one thread (the book's
@@ -96,7 +108,7 @@ void sgemm_on_nabla_team(bool ta, bool tb, std::int64_t M, std::int64_t N, std::
                          const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
                          std::int64_t ldc) {
     const char cta = ta ? 'T' : 'N', ctb = tb ? 'T' : 'N';
-    const bool by_columns = N >= 128 && !(sgemm_split() == SgemmSplit::rows && M >= 16);
+    const bool by_columns = split_by_columns(ta, M, N);
     const std::int64_t unit = by_columns ? 16 : 8, extent = by_columns ? N : M;
     const std::int64_t blocks = (extent + unit - 1) / unit;
     const std::int64_t chunks = M * N * K < kSgemmSplitWork ? 1 : std::min<std::int64_t>(get_num_threads(), blocks);

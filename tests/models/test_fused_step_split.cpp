@@ -43,7 +43,7 @@ std::vector<std::vector<float>> train(int threads, SgemmSplit split) {
 TEST(FusedStepSplit, EveryThreadCountAndSplitTrainsAlikeWithinRounding) {
     Restore restore;
     const auto want = train(1, SgemmSplit::columns);
-    for (SgemmSplit split : {SgemmSplit::columns, SgemmSplit::rows}) {
+    for (SgemmSplit split : {SgemmSplit::automatic, SgemmSplit::columns, SgemmSplit::rows}) {
         for (int threads : {1, 2, 3}) {
             const auto got = train(threads, split);
             ASSERT_EQ(got.size(), want.size());
@@ -57,7 +57,7 @@ TEST(FusedStepSplit, EveryThreadCountAndSplitTrainsAlikeWithinRounding) {
 
 TEST(FusedStepSplit, RepeatsBitForBit) {
     Restore restore;
-    for (SgemmSplit split : {SgemmSplit::columns, SgemmSplit::rows}) EXPECT_EQ(train(2, split), train(2, split));
+    for (SgemmSplit split : {SgemmSplit::automatic, SgemmSplit::columns, SgemmSplit::rows}) EXPECT_EQ(train(2, split), train(2, split));
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
-// sgemm_onednn's split of C over nabla's team (by columns, the default, or
-// by rows, NABLA_SGEMM_SPLIT): at 1, 2 and 3 threads each split gives the
-// 1-thread product within float rounding, and repeats bit for bit.
+// sgemm_onednn's split of C over nabla's team (automatic, the default, by
+// columns or by rows: NABLA_SGEMM_SPLIT): at 1, 2 and 3 threads each split
+// gives the 1-thread product within float rounding, and repeats bit for bit.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -64,7 +64,7 @@ TEST(SgemmSplit, EveryThreadCountAndSplitMatchesOneThreadWithinRounding) {
     for (const Product& p : kProducts) {
         const Operands ops(p);
         const std::vector<float> want = ops.run(p, 1, SgemmSplit::columns);
-        for (SgemmSplit split : {SgemmSplit::columns, SgemmSplit::rows}) {
+        for (SgemmSplit split : {SgemmSplit::automatic, SgemmSplit::columns, SgemmSplit::rows}) {
             for (int threads : {1, 2, 3}) {
                 const std::vector<float> got = ops.run(p, threads, split);
                 // K + 2 roundings of terms below 1 in magnitude.
@@ -72,7 +72,7 @@ TEST(SgemmSplit, EveryThreadCountAndSplitMatchesOneThreadWithinRounding) {
                 std::size_t bad = 0;
                 for (std::size_t i = 0; i < want.size(); ++i) bad += std::fabs(double(got[i]) - want[i]) > tol;
                 EXPECT_EQ(bad, 0u) << "M=" << p.M << " N=" << p.N << " K=" << p.K << " threads=" << threads
-                                   << " split=" << (split == SgemmSplit::rows ? "rows" : "columns");
+                                   << " split=" << static_cast<int>(split);
             }
         }
     }
@@ -82,7 +82,7 @@ TEST(SgemmSplit, RepeatsBitForBitForAThreadCount) {
     Restore restore;
     for (const Product& p : kProducts) {
         const Operands ops(p);
-        for (SgemmSplit split : {SgemmSplit::columns, SgemmSplit::rows})
+        for (SgemmSplit split : {SgemmSplit::automatic, SgemmSplit::columns, SgemmSplit::rows})
             for (int threads : {2, 3}) EXPECT_EQ(ops.run(p, threads, split), ops.run(p, threads, split));
     }
 }
