@@ -11,12 +11,18 @@
 //                          it (shuffle, batch gather, metrics, callbacks;
 //                          progress display off); arguments: threads,
 //                          samples (15,000 to 60,000: time is linear in them)
+//   BM_WeightGradUpdate    the first layer's weight gradient (784x128x512)
+//                          and its RMSprop update, the phase the split of
+//                          the product serves (process CPU time, which
+//                          reads more fairly than wall time under load)
 //   BM_BatchGather         fit's shuffled batch gather over one epoch of
 //                          60,000 rows of 784 floats (BM_FitEpoch's data)
 // The backward pass is the step minus the other two.
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
+
+#include "ops/gemm.hpp"
 
 #include "models/batches.hpp"
 #include "models/train_step.hpp"
@@ -79,6 +85,20 @@ void BM_RMSpropUpdate(benchmark::State& state) {
     state.counters["GB/s"] = benchmark::Counter(407050.0 * 4 * 5 * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
+void BM_WeightGradUpdate(benchmark::State& state) {
+    set_num_threads(static_cast<int>(state.range(0)));
+    BookSetup s(true);
+    Variable kernel = s.model.trainable_weights().front();  // 784x512
+    Tensor delta = random::uniform({128, 512}, -1e-3, 1e-3), grad = zeros({784, 512});
+    std::vector<optimizers::GradientAndVariable> pairs{{grad, &kernel}};
+    for (auto _ : state) {
+        detail::gemm<float>(true, false, 784, 512, 128, 1.f, s.x.data<float>(), 784, delta.data<float>(), 512, 0.f,
+                            grad.data<float>(), 512);
+        s.optimizer.apply_gradients(pairs);
+    }
+    set_rate(state, 2.0 * 784 * 128 * 512);
+}
+
 // 60,000 uniform images and one-hot labels, made once for every run.
 const std::pair<Tensor, Tensor>& fit_data() {
     static const std::pair<Tensor, Tensor> data = [] {
@@ -121,6 +141,7 @@ BENCHMARK_CAPTURE(BM_TrainStep, fused, true)->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK_CAPTURE(BM_TrainStep, tape, false)->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK(BM_ForwardAndLoss)->Arg(1)->Arg(2)->UseRealTime();
 BENCHMARK(BM_RMSpropUpdate)->Arg(1)->Arg(2)->UseRealTime();
+BENCHMARK(BM_WeightGradUpdate)->Arg(1)->Arg(2)->UseRealTime()->MeasureProcessCPUTime();
 BENCHMARK(BM_BatchGather)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FitEpoch)
     ->ArgsProduct({{1, 2}, {15000, 30000, 60000}})

@@ -68,19 +68,47 @@ void sgemm_call(char ta, char tb, std::int64_t M, std::int64_t N, std::int64_t K
     if (st != dnnl_success) throw Error("matmul: oneDNN sgemm failed with status " + std::to_string(st));
 }
 
+// How C is split over the team (set_sgemm_split; NABLA_SGEMM_SPLIT read at
+// the first product). -1: not read yet.
+std::atomic<int>& split_setting() {
+    static std::atomic<int> setting{-1};
+    return setting;
+}
+
+SgemmSplit split_from_environment() {
+    const char* env = std::getenv("NABLA_SGEMM_SPLIT");
+    if (!env || !*env || std::string(env) == "auto") return SgemmSplit::automatic;
+    if (std::string(env) == "columns") return SgemmSplit::columns;
+    if (std::string(env) == "rows") return SgemmSplit::rows;
+    throw ValueError(std::string("NABLA_SGEMM_SPLIT must be auto, columns or rows, got '") + env + "'");
+}
+
+// Whether the chunks take blocks of C's columns (else of its rows).
+bool split_by_columns(bool ta, std::int64_t M, std::int64_t N) {
+    if (N < 128) return false;  // narrow C: rows whatever the setting
+    switch (sgemm_split()) {
+        case SgemmSplit::columns: return true;
+        case SgemmSplit::rows: return M < 16;
+        case SgemmSplit::automatic: break;
+    }
+    return !(ta && M >= N);  // the weight-gradient shape goes by rows
+}
+
 // Products below this many multiply-adds stay on one thread (the book's
 // second layer: 0.65 M; its first: 51 M).
 constexpr std::int64_t kSgemmSplitWork = std::int64_t{1} << 21;
 
 // C = alpha·op(A)·op(B) + beta·C over nabla's team: each chunk is one
 // single-threaded oneDNN call on a block of C's columns (a multiple of 16
-// wide) or, when C is narrow, of its rows. The split depends only on the
-// shape and the thread count, so results repeat for a given thread count.
+// wide) or, when C is narrow or the split is by rows, of its rows (a
+// multiple of 8). The split depends only on the shape, the thread count and
+// the setting, so results repeat for a given thread count; each element is
+// one call's full K sum either way.
 void sgemm_on_nabla_team(bool ta, bool tb, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
                          const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
                          std::int64_t ldc) {
     const char cta = ta ? 'T' : 'N', ctb = tb ? 'T' : 'N';
-    const bool by_columns = N >= 128;
+    const bool by_columns = split_by_columns(ta, M, N);
     const std::int64_t unit = by_columns ? 16 : 8, extent = by_columns ? N : M;
     const std::int64_t blocks = (extent + unit - 1) / unit;
     const std::int64_t chunks = M * N * K < kSgemmSplitWork ? 1 : std::min<std::int64_t>(get_num_threads(), blocks);
@@ -119,6 +147,17 @@ void scale_by_beta(std::int64_t M, std::int64_t N, float beta, float* C, std::in
 constexpr double kFlopsPerChunk = 1 << 19;
 
 }  // namespace
+
+SgemmSplit sgemm_split() {
+    int s = split_setting().load(std::memory_order_relaxed);
+    if (s < 0) {
+        s = static_cast<int>(split_from_environment());
+        split_setting().store(s, std::memory_order_relaxed);
+    }
+    return static_cast<SgemmSplit>(s);
+}
+
+void set_sgemm_split(SgemmSplit split) { split_setting().store(static_cast<int>(split), std::memory_order_relaxed); }
 
 void sgemm_own(bool ta, bool tb, std::int64_t M, std::int64_t N, std::int64_t K, float alpha, const float* A,
                std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C, std::int64_t ldc,

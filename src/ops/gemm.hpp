@@ -51,6 +51,20 @@ void sgemm_own(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::
 void sgemm_onednn(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, float alpha,
                   const float* A, std::int64_t lda, const float* B, std::int64_t ldb, float beta, float* C,
                   std::int64_t ldc);
+// How sgemm_onednn splits C over nabla's team on 2 or more threads.
+// columns: blocks of 16 columns when C is at least 128 wide, of 8 rows
+// otherwise. rows: blocks of 8 rows whenever C has 16 rows or more.
+// automatic (the default): rows for the weight-gradient shape (op(A)
+// transposed, M >= N: each thread writes a contiguous half of the gradient,
+// the half the optimizer's split then updates, at a 3% lower per-core cost
+// than a column half), columns for the rest (each thread reads only its half
+// of the kernel). The three give the same bits on the build machine and
+// agree within rounding anywhere (docs/PERFORMANCE.md, "The 2-thread
+// split"); NABLA_SGEMM_SPLIT=auto|columns|rows chooses for measurements.
+enum class SgemmSplit { automatic = 0, columns = 1, rows = 2 };
+SgemmSplit sgemm_split();
+void set_sgemm_split(SgemmSplit split);  // tests and benchmarks
+
 // Whether gemm<float> takes sgemm_own for this shape.
 bool sgemm_prefers_own(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K);
 
