@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "conv_kernels.hpp"
+#include "core/parallel.hpp"
 #include "gemm.hpp"
 #include "nabla/core/error.hpp"
 #include "nabla/core/threading.hpp"
@@ -119,14 +120,14 @@ void adopt_weights(Entry& e, int arg, const memory::desc& chosen, bool gradient)
     }
 }
 
-Entry make_entry(const Geometry& g, Direction dir, bool bias) {
+Entry make_entry(const Geometry& g, Direction dir, bool bias, int threads) {
     const Dims d = dims_of(g, bias);
     const auto alg = dnnl::algorithm::convolution_direct;
     Entry e;
     e.g = g;
     e.dir = dir;
     e.bias = bias;
-    e.threads = get_num_threads();
+    e.threads = threads;
     const auto fwd = forward_pd(g, bias);
     memory::desc scratch;
     auto slot = [&](int arg, const memory::desc& md) { e.slots.emplace_back(arg, memory(md, engine(), nullptr)); };
@@ -170,17 +171,16 @@ Entry make_entry(const Geometry& g, Direction dir, bool bias) {
     return e;
 }
 
-Entry& cached(const Geometry& g, Direction dir, bool bias) {
+Entry& cached(const Geometry& g, Direction dir, bool bias, int threads) {
     // A handful of entries per model (three per conv layer and batch size):
     // a linear search is shorter than hashing eighteen numbers.
     thread_local std::vector<std::unique_ptr<Entry>> cache;
     // oneDNN's convolutions run on the calling thread's OpenMP team, sized
-    // here to set_num_threads (nabla's sgemm sets it to 1 on its threads).
-    const int threads = get_num_threads();
+    // here (nabla's sgemm sets it to 1 on its threads too).
     set_openmp_threads(threads);
     for (auto& e : cache)
         if (e->dir == dir && e->bias == bias && e->threads == threads && e->g == g) return *e;
-    cache.push_back(std::make_unique<Entry>(make_entry(g, dir, bias)));
+    cache.push_back(std::make_unique<Entry>(make_entry(g, dir, bias, threads)));
     return *cache.back();
 }
 
@@ -206,32 +206,75 @@ void run(Entry& e, std::initializer_list<const float*> buffers, const char* what
 
 Entry& entry(const Geometry& g, Direction dir, bool bias, const char* what) {
     try {
-        return cached(g, dir, bias);
+        return cached(g, dir, bias, 1);
     } catch (const dnnl::error& err) {
         throw Error(std::string(what) + ": oneDNN could not create the primitive: " + err.what());
     }
 }
 
+// The batch split over nabla's team, each chunk a single-threaded primitive
+// on its images (as nabla's sgemm splits a product): one thread team in the
+// process, whose idle threads sleep, instead of oneDNN's OpenMP team, whose
+// idle threads spin and, next to nabla's, made two threads slower than one
+// on a busy machine. f(chunk, the chunk's geometry, its first image).
+template <typename F>
+void over_batch(const Geometry& g, F&& f) {
+    parallel_chunks(g.n, 1, [&](std::int64_t c, std::int64_t b, std::int64_t e) {
+        Geometry part = g;
+        part.n = e - b;
+        f(c, part, b);
+    });
+}
+
 }  // namespace
 
 void conv_dnnl_forward(const Geometry& g, const float* x, const float* k, const float* bias, float* y) {
-    Entry& e = entry(g, Direction::Forward, bias != nullptr, "conv2d");
-    if (bias)
-        run(e, {x, k, bias, y}, "conv2d");
-    else
-        run(e, {x, k, y}, "conv2d");
+    over_batch(g, [&](std::int64_t, const Geometry& p, std::int64_t b) {
+        Entry& e = entry(p, Direction::Forward, bias != nullptr, "conv2d");
+        const float* xb = x + b * g.h * g.w * g.c;
+        float* yb = y + b * g.oh * g.ow * g.o;
+        if (bias)
+            run(e, {xb, k, bias, yb}, "conv2d");
+        else
+            run(e, {xb, k, yb}, "conv2d");
+    });
 }
 
 void conv_dnnl_backward_data(const Geometry& g, const float* dy, const float* k, float* dx) {
-    run(entry(g, Direction::BackwardData, false, "conv2d gradient"), {dy, k, dx}, "conv2d gradient");
+    over_batch(g, [&](std::int64_t, const Geometry& p, std::int64_t b) {
+        run(entry(p, Direction::BackwardData, false, "conv2d gradient"),
+            {dy + b * g.oh * g.ow * g.o, k, dx + b * g.h * g.w * g.c}, "conv2d gradient");
+    });
 }
 
 void conv_dnnl_backward_weights(const Geometry& g, const float* x, const float* dy, float* dk, float* dbias) {
-    Entry& e = entry(g, Direction::BackwardWeights, dbias != nullptr, "conv2d gradient");
-    if (dbias)
-        run(e, {x, dy, dk, dbias}, "conv2d gradient");
-    else
-        run(e, {x, dy, dk}, "conv2d gradient");
+    // Chunk 0 writes dk and dbias, the others their own partial sums (kept
+    // per calling thread, grown once), added in chunk order: the result
+    // depends only on the thread count, as the sgemm split's.
+    const std::int64_t nk = g.kh * g.kw * g.c * g.o;
+    const std::int64_t chunks = parallel_chunk_count(g.n, 1);
+    thread_local std::vector<std::vector<float>> mine;
+    std::vector<std::vector<float>>& partials = mine;  // the caller's, on every team thread
+    if (partials.size() < static_cast<std::size_t>(chunks)) partials.resize(static_cast<std::size_t>(chunks));
+    for (std::int64_t c = 1; c < chunks; ++c)
+        if (partials[c].size() < static_cast<std::size_t>(nk + g.o)) partials[c].resize(static_cast<std::size_t>(nk + g.o));
+    over_batch(g, [&](std::int64_t c, const Geometry& p, std::int64_t b) {
+        Entry& e = entry(p, Direction::BackwardWeights, dbias != nullptr, "conv2d gradient");
+        float* kout = c == 0 ? dk : partials[c].data();
+        float* bout = c == 0 ? dbias : partials[c].data() + nk;
+        const float* xb = x + b * g.h * g.w * g.c;
+        const float* dyb = dy + b * g.oh * g.ow * g.o;
+        if (dbias)
+            run(e, {xb, dyb, kout, bout}, "conv2d gradient");
+        else
+            run(e, {xb, dyb, kout}, "conv2d gradient");
+    });
+    for (std::int64_t c = 1; c < chunks; ++c) {
+        const float* part = partials[c].data();
+        for (std::int64_t i = 0; i < nk; ++i) dk[i] += part[i];
+        if (dbias)
+            for (std::int64_t i = 0; i < g.o; ++i) dbias[i] += part[nk + i];
+    }
 }
 
 }  // namespace nabla::detail::conv

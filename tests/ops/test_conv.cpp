@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "nabla/autodiff.hpp"
+#include "nabla/core/threading.hpp"
 #include "nabla/core/random.hpp"
 #include "nabla/ops/conv.hpp"
 #include "nabla/ops/elementwise.hpp"
@@ -63,6 +64,37 @@ TEST(Conv2D, GradientsMatchFiniteDifferencesInFloat64) {
 
 // The float32 path (oneDNN) against the float64 direct loops, value and
 // gradients.
+// With several threads the float32 batch is split over nabla's team (one
+// single-threaded oneDNN primitive per chunk; the kernel gradient's partials
+// added in chunk order): the same values as one thread, within rounding,
+// for an uneven split (5 images on 2 and 3 threads).
+TEST(Conv2D, TheBatchSplitOverThreadsGivesOneThreadsResults) {
+    const Tensor x = rn({5, 9, 8, 3}, float32), k = rn({3, 3, 3, 4}, float32), b = rn({4}, float32);
+    const Conv2DParams p{.padding = Padding::Same};
+    const int saved = get_num_threads();
+    auto run = [&](int threads) {
+        set_num_threads(threads);
+        GradientTape tape;
+        tape.watch(x), tape.watch(k), tape.watch(b);
+        Tensor y = conv2d(x, k, b, p);
+        Tensor loss = sum(y * y);
+        auto g = tape.gradient(loss, std::vector<Tensor>{x, k, b});
+        g.insert(g.begin(), y);
+        return g;
+    };
+    const auto one = run(1);
+    for (int threads : {2, 3}) {
+        const auto many = run(threads);
+        for (std::size_t i = 0; i < one.size(); ++i) {
+            const auto a = one[i].to_vector<float>(), c = many[i].to_vector<float>();
+            ASSERT_EQ(a.size(), c.size());
+            for (std::size_t j = 0; j < a.size(); ++j)
+                ASSERT_NEAR(a[j], c[j], 1e-4 * (1 + std::abs(a[j]))) << threads << " threads, output " << i << "[" << j << "]";
+        }
+    }
+    set_num_threads(saved);
+}
+
 TEST(Conv2D, OneDnnFloat32MatchesTheFloat64Reference) {
     for (const auto& c : conv_cases()) {
         const Tensor x = rn(c.x, float32), k = rn(c.k, float32), b = c.bias ? rn({c.k[3]}, float32) : Tensor();
