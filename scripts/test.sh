@@ -53,6 +53,8 @@ for level in baseline avx2 avx512; do
     echo "== NABLA_CPU=$level"
     NABLA_CPU=$level NABLA_REQUIRE_ALL=1 GOMP_SPINCOUNT=1000 "build/$preset/tests/nabla_tests" \
       --gtest_filter="$levels_subset" --gtest_brief=1
+    NABLA_CPU=$level NABLA_REQUIRE_ALL=1 "build/$preset/tests/nabla_internal_tests" \
+      --gtest_filter='Shapes/SparseProducts.*:SparseInput.*:SparseFirstLayer.*' --gtest_brief=1
   fi
 done
 if [[ "$preset" == release ]]; then

@@ -1,7 +1,8 @@
 // The zero-skipping first-layer products (sparse_kernels.hpp).
 //
 // Both products run over column tiles of 64 outputs: the tile's 64 sums stay
-// in eight AVX registers while the nonzeros stream by, each adding
+// in registers (ops/kernels/sparse_tile_impl.hpp, compiled per CPU level)
+// while the nonzeros stream by, each adding
 // x · (64 consecutive floats of W, or of dY). W (or dY) is first copied
 // into column tiles (pack_tiles), so that a tile of W (K × 64 floats, 200 KB
 // for K = 784) stays in L2 across the rows of a thread's chunk, and a tile
@@ -17,18 +18,19 @@
 #include <cstring>
 #include <string>
 
-#if defined(__AVX2__)
+#if defined(__SSE2__)
 #include <immintrin.h>
 #endif
 
 #include "core/parallel.hpp"
 #include "nabla/core/error.hpp"
+#include "ops/kernels/float_kernels.hpp"
 
 namespace nabla::detail::sparse {
 
 namespace {
 
-constexpr std::int64_t kTile = 64;
+constexpr std::int64_t kTile = kernels::kSparseTile;
 
 Mode mode_from_environment() {
     const char* env = std::getenv("NABLA_SPARSE_INPUT");
@@ -43,47 +45,6 @@ std::atomic<std::int64_t> g_sparse_batches{0};
 std::atomic<Mode>& mode_setting() {
     static std::atomic<Mode> m{mode_from_environment()};
     return m;
-}
-
-// out[0, n) = Σ_p vals[p] · (base + index[p]·stride)[0, n), p in [p0, p1),
-// for n <= kTile.
-inline void tile_sum(const std::int32_t* index, const float* vals, std::int64_t p0, std::int64_t p1,
-                     const float* base, std::int64_t stride, std::int64_t n, float* out) {
-#if defined(__AVX2__) && defined(__FMA__)
-    if (n == kTile) {
-        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-        for (std::int64_t p = p0; p < p1; ++p) {
-            const __m256 x = _mm256_broadcast_ss(vals + p);
-            const float* w = base + static_cast<std::int64_t>(index[p]) * stride;
-            a0 = _mm256_fmadd_ps(x, _mm256_loadu_ps(w), a0);
-            a1 = _mm256_fmadd_ps(x, _mm256_loadu_ps(w + 8), a1);
-            a2 = _mm256_fmadd_ps(x, _mm256_loadu_ps(w + 16), a2);
-            a3 = _mm256_fmadd_ps(x, _mm256_loadu_ps(w + 24), a3);
-            a4 = _mm256_fmadd_ps(x, _mm256_loadu_ps(w + 32), a4);
-            a5 = _mm256_fmadd_ps(x, _mm256_loadu_ps(w + 40), a5);
-            a6 = _mm256_fmadd_ps(x, _mm256_loadu_ps(w + 48), a6);
-            a7 = _mm256_fmadd_ps(x, _mm256_loadu_ps(w + 56), a7);
-        }
-        _mm256_storeu_ps(out, a0);
-        _mm256_storeu_ps(out + 8, a1);
-        _mm256_storeu_ps(out + 16, a2);
-        _mm256_storeu_ps(out + 24, a3);
-        _mm256_storeu_ps(out + 32, a4);
-        _mm256_storeu_ps(out + 40, a5);
-        _mm256_storeu_ps(out + 48, a6);
-        _mm256_storeu_ps(out + 56, a7);
-        return;
-    }
-#endif
-    // The last, narrower tile (and machines without AVX2): the same sums, in
-    // the same order, one fused multiply-add per term as above.
-    float acc[kTile] = {};
-    for (std::int64_t p = p0; p < p1; ++p) {
-        const float x = vals[p];
-        const float* w = base + static_cast<std::int64_t>(index[p]) * stride;
-        for (std::int64_t j = 0; j < n; ++j) acc[j] = std::fma(x, w[j], acc[j]);
-    }
-    std::copy(acc, acc + n, out);
 }
 
 // Items (rows or k) per chunk so that a chunk has a kernel's worth of work.
@@ -114,6 +75,7 @@ void pack_tiles(const float* B, std::int64_t R, std::int64_t N, const std::int32
 // by pack_tiles (R rows).
 void compressed_product(const std::int32_t* start, const std::int32_t* index, const float* vals,
                         std::int64_t items, const float* packed, std::int64_t R, std::int64_t N, float* out) {
+    const kernels::SparseTileFn tile_sum = kernels::float_kernels().sparse_tile;  // this CPU's level
     parallel_for(items, grain_for(items, start[items], N), [&](std::int64_t i0, std::int64_t i1) {
         for (std::int64_t t = 0; t < N; t += kTile) {
             const std::int64_t n = std::min(kTile, N - t);
@@ -143,6 +105,9 @@ bool SparseInput::prepare(const float* X, std::int64_t rows, std::int64_t K) {
     active_ = false;
     if (m == Mode::dense || rows * K == 0 || rows * K > std::int64_t{1} << 31) return false;
     if (m == Mode::automatic) {
+        // Without hardware FMA (the baseline level) the tile's multiply-adds
+        // are libm calls: dense it is.
+        if (!kernels::float_kernels().has_fma) return false;
         // Rows in blocks of 16, stopping as soon as the batch is known to be
         // too dense: a dense batch pays for a fraction of one pass.
         const auto limit = static_cast<std::int64_t>(kMaxDensity * static_cast<double>(rows * K));
@@ -186,12 +151,11 @@ void SparseInput::index(const float* X, std::int64_t rows, std::int64_t K) {
         row_start_[static_cast<std::size_t>(i)] = p;
         const float* x = X + i * K;
         std::int64_t k = 0;
-#if defined(__AVX2__)
-        // Eight at a time: a mask of the nonzeros, then its set bits.
-        for (; k + 8 <= K; k += 8) {
-            const __m256 v = _mm256_loadu_ps(x + k);
-            auto mask = static_cast<unsigned>(
-                _mm256_movemask_ps(_mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_NEQ_UQ)));
+#if defined(__SSE2__)
+        // Four at a time (SSE2, every x86-64): a mask of the nonzeros (NaN
+        // counts as nonzero), then its set bits.
+        for (; k + 4 <= K; k += 4) {
+            auto mask = static_cast<unsigned>(_mm_movemask_ps(_mm_cmpneq_ps(_mm_loadu_ps(x + k), _mm_setzero_ps())));
             for (; mask; mask &= mask - 1) keep(x, k + __builtin_ctz(mask));
         }
 #endif

@@ -316,3 +316,36 @@ TEST(SgemmLevels, MatvecAtEveryLevelMatchesTheReference) {
         }
     }
 }
+
+// The sparse first layer's tile at every level: the same chain of fused
+// multiply-adds per output, so every level gives the baseline's bits (full
+// 64-wide tiles and the narrower last tile), whatever the vector width.
+TEST(SgemmLevels, SparseTileIsBitIdenticalAtEveryLevel) {
+    constexpr std::int64_t kRows = 40, kStride = detail::kernels::kSparseTile;
+    std::mt19937 gen(7);
+    std::uniform_real_distribution<float> u(-1, 1);
+    std::vector<float> base(kRows * kStride);
+    for (auto& v : base) v = u(gen);
+    std::vector<std::int32_t> index;
+    std::vector<float> vals;
+    for (std::int32_t r = 0; r < kRows; r += 3) {  // every third row, in order, as the sparse index lists them
+        index.push_back(r);
+        vals.push_back(u(gen));
+    }
+    const auto* baseline = detail::kernels::float_kernels_for(CpuLevel::baseline);
+    for (std::int64_t n : {std::int64_t{64}, std::int64_t{17}, std::int64_t{1}}) {
+        std::vector<float> want(n);
+        baseline->sparse_tile(index.data(), vals.data(), 0, std::int64_t(index.size()), base.data(), kStride, n,
+                              want.data());
+        double ref0 = 0;
+        for (std::size_t p = 0; p < index.size(); ++p) ref0 += double(vals[p]) * base[index[p] * kStride];
+        EXPECT_NEAR(want[0], ref0, 1e-5);
+        for (CpuLevel level : supported_cpu_levels()) {
+            std::vector<float> got(n, std::numeric_limits<float>::quiet_NaN());
+            detail::kernels::float_kernels_for(level)->sparse_tile(index.data(), vals.data(), 0,
+                                                                   std::int64_t(index.size()), base.data(), kStride,
+                                                                   n, got.data());
+            EXPECT_EQ(got, want) << cpu_level_name(level) << " n=" << n;
+        }
+    }
+}

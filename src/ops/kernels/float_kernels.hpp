@@ -35,6 +35,13 @@ using RmspropBlockFn = void (*)(float* w, const float* g, float* v, float* mg, f
 // row-major W; x, W and y do not overlap.
 using MatvecFn = void (*)(const float* x, const float* W, std::int64_t in, std::int64_t units, float* y);
 
+// The sparse first layer's tile (ops/sparse_kernels.cpp): out[0, n) =
+// Σ_p vals[p] · (base + index[p]·stride)[0, n) for p in [p0, p1), n at most
+// kSparseTile, each sum one chain of fused multiply-adds in p order.
+inline constexpr std::int64_t kSparseTile = 64;
+using SparseTileFn = void (*)(const std::int32_t* index, const float* vals, std::int64_t p0, std::int64_t p1,
+                              const float* base, std::int64_t stride, std::int64_t n, float* out);
+
 struct FloatKernels {
     CpuLevel level;
     std::int64_t mr, nr;      // the micro-kernel's register tile: rows of A, columns of B
@@ -42,6 +49,8 @@ struct FloatKernels {
     SgemmFn sgemm;
     RmspropBlockFn rmsprop_block;
     MatvecFn matvec;
+    SparseTileFn sparse_tile;
+    bool has_fma;  // hardware fused multiply-add (the sparse path pays only with it)
 
     std::int64_t k_block(std::int64_t K) const {  // K split into equal blocks of at most kc
         const std::int64_t blocks = (K + kc - 1) / kc;

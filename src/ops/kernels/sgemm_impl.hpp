@@ -18,6 +18,7 @@
 #include "float_kernels.hpp"
 #include "matvec_impl.hpp"
 #include "rmsprop_impl.hpp"
+#include "sparse_tile_impl.hpp"
 
 namespace nabla::detail::kernels {
 namespace {
@@ -206,6 +207,13 @@ void sgemm_serial(bool ta, bool tb, i64 M, i64 N, i64 K, float alpha, const floa
 }  // namespace
 
 // The table entry of this level: `level` names it.
-#define NABLA_FLOAT_KERNELS(level) FloatKernels{level, kMR, kNR, kMC, kKC, kNC, &sgemm_serial, &rmsprop_block, &matvec_row}
+#if defined(__FMA__)
+#define NABLA_LEVEL_HAS_FMA true
+#else
+#define NABLA_LEVEL_HAS_FMA false
+#endif
+#define NABLA_FLOAT_KERNELS(level)                                                                   \
+    FloatKernels{level, kMR, kNR, kMC, kKC, kNC, &sgemm_serial, &rmsprop_block, &matvec_row, &sparse_tile, \
+                 NABLA_LEVEL_HAS_FMA}
 
 }  // namespace nabla::detail::kernels
