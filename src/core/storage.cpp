@@ -59,6 +59,13 @@ public:
         return nullptr;
     }
 
+    // Frees every held block (an allocation failed: the memory is needed).
+    void release_all() {
+        std::lock_guard lock(mutex_);
+        for (std::size_t i = 0; i < used_; ++i) std::free(slots_[i].p);
+        used_ = held_ = 0;
+    }
+
     // Keeps `p` unless it is too large; evicts the oldest blocks for room.
     bool give(std::byte* p, std::size_t bytes) {
         if (bytes > kMaxHeld / 4) return false;
@@ -107,6 +114,10 @@ Storage::Storage(std::size_t nbytes, bool zero_fill) : nbytes_(nbytes) {
     const bool recycled = kRecycle && padded >= kMinCached && !cache_gone.load(std::memory_order_relaxed);
     std::byte* p = recycled ? cache().take(padded) : nullptr;
     if (!p) p = static_cast<std::byte*>(std::aligned_alloc(kAlign, padded));
+    if (!p && kRecycle && !cache_gone.load(std::memory_order_relaxed)) {
+        cache().release_all();  // idle recycled blocks must not cause a MemoryError
+        p = static_cast<std::byte*>(std::aligned_alloc(kAlign, padded));
+    }
     if (!p) throw std::bad_alloc();
     if (zero_fill) std::memset(p, 0, padded);
     data_ = std::unique_ptr<std::byte[], AlignedFree>(p, AlignedFree{padded});
