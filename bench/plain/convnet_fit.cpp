@@ -11,23 +11,13 @@
 #include <iostream>
 #include <string>
 
+#include "epoch_timer.hpp"
 #include "nabla/nabla.hpp"
 
 using namespace nabla;
+using nabla::bench::EpochTimer;
 
 namespace {
-
-class EpochTimer : public callbacks::Callback {
-public:
-    std::vector<double> seconds;
-    void on_epoch_begin(int, const callbacks::Logs&) override { start_ = std::chrono::steady_clock::now(); }
-    void on_epoch_end(int, const callbacks::Logs&) override {
-        seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
-    }
-
-private:
-    std::chrono::steady_clock::time_point start_;
-};
 
 models::Sequential convnet() {
     return models::Sequential({layers::Input({28, 28, 1}), layers::Conv2D(32, 3, "relu"), layers::MaxPooling2D(2),

@@ -9,20 +9,14 @@
 
 #include "nabla/nabla.hpp"
 #include "ops/gemm.hpp"
+#include "support/sgemm_split_restore.hpp"
 
 namespace {
 
 using namespace nabla;
 using detail::SgemmSplit;
 
-struct Restore {
-    int threads = get_num_threads();
-    SgemmSplit split = detail::sgemm_split();
-    ~Restore() {
-        set_num_threads(threads);
-        detail::set_sgemm_split(split);
-    }
-};
+using Restore = test::RestoreThreadsAndSplit;
 
 // The weights after three fused steps from a fixed start.
 std::vector<std::vector<float>> train(int threads, SgemmSplit split) {

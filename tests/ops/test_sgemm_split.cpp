@@ -10,6 +10,7 @@
 
 #include "nabla/core/threading.hpp"
 #include "ops/gemm.hpp"
+#include "support/sgemm_split_restore.hpp"
 
 using namespace nabla;
 using detail::SgemmSplit;
@@ -21,15 +22,7 @@ struct Product {
     std::int64_t M, N, K;
 };
 
-// Restores the thread count and the split a test changed.
-struct Restore {
-    int threads = get_num_threads();
-    SgemmSplit split = detail::sgemm_split();
-    ~Restore() {
-        set_num_threads(threads);
-        detail::set_sgemm_split(split);
-    }
-};
+using Restore = test::RestoreThreadsAndSplit;
 
 struct Operands {
     std::vector<float> A, B, C0;
