@@ -7,6 +7,8 @@
 #include <mutex>
 #include <new>
 
+#include "core/storage_recycling.hpp"
+
 namespace nabla {
 
 namespace {
@@ -22,17 +24,7 @@ constexpr std::size_t kMinCached = std::size_t{256} << 10;
 constexpr std::size_t kMaxHeld = std::size_t{256} << 20;
 constexpr std::size_t kSlots = 64;
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kRecycle = false;  // ASan must see every free (use after free)
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kRecycle = false;
-#else
-constexpr bool kRecycle = true;
-#endif
-#else
-constexpr bool kRecycle = true;
-#endif
+constexpr bool kRecycle = detail::kStorageRecycles;  // off under ASan (storage_recycling.hpp)
 
 // Set when the cache is destroyed at exit: later frees (tensors in other
 // static objects) go straight to free().

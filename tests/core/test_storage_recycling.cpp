@@ -15,22 +15,13 @@
 #include <vector>
 
 #include "nabla/core/storage.hpp"
+#include "core/storage_recycling.hpp"
 #include "nabla/core/tensor.hpp"
 
 using namespace nabla;
 
 namespace {
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kRecycles = false;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kRecycles = false;
-#else
-constexpr bool kRecycles = true;
-#endif
-#else
-constexpr bool kRecycles = true;
-#endif
+constexpr bool kRecycles = detail::kStorageRecycles;
 constexpr std::size_t kLarge = std::size_t{3} << 20;  // well above the 256 KiB threshold
 }  // namespace
 

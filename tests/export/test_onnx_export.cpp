@@ -114,6 +114,14 @@ std::string check_command(const fs::path& file, const char* ops, const char* sam
            " '" + sample + "' '" + output + "' " + std::to_string(inits);
 }
 
+// Exports `model` to `file` and runs Debian's checker on it (check_command).
+void expect_checker_accepts(const models::Sequential& model, const fs::path& file, const char* ops,
+                            const char* sample, const char* output, int inits) {
+    model.export_model(file.string(), "onnx");
+    const auto r = test::run_command(check_command(file, ops, sample, output, inits));
+    EXPECT_EQ(r.status, 0) << file.filename() << ": " << r.output;
+}
+
 TEST(OnnxExport, UnknownFormatIsAValueErrorNamingTheSupportedOne) {
     test::TempDir dir;
     const auto m = activation_layers_model();
@@ -193,26 +201,16 @@ TEST(OnnxExport, BadPathFailsBeforeAnyWorkAndAnOldFileSurvives) {
 TEST(OnnxExport, DebianCheckerAcceptsEveryLayerAndActivation) {
     if (!debian_onnx()) NABLA_SKIP_OR_FAIL("Debian's python3-onnx is not installed");
     test::TempDir dir;
-    every_layer_model().export_model((dir / "a.onnx").string(), "onnx");
-    auto r = test::run_command(check_command(dir / "a.onnx", kEveryLayerOps, "[28, 28]", "[10]", 8));
-    EXPECT_EQ(r.status, 0) << r.output;
-    activation_layers_model().export_model((dir / "b.onnx").string(), "onnx");
-    r = test::run_command(check_command(dir / "b.onnx", kActivationLayersOps, "[784]", "[10]", 3));
-    EXPECT_EQ(r.status, 0) << r.output;
+    expect_checker_accepts(every_layer_model(), dir / "a.onnx", kEveryLayerOps, "[28, 28]", "[10]", 8);
+    expect_checker_accepts(activation_layers_model(), dir / "b.onnx", kActivationLayersOps, "[784]", "[10]", 3);
 }
 
 TEST(OnnxExport, DebianCheckerAcceptsTheImageLayers) {
     if (!debian_onnx()) NABLA_SKIP_OR_FAIL("Debian's python3-onnx is not installed");
     test::TempDir dir;
-    book_convnet().export_model((dir / "c.onnx").string(), "onnx");
-    auto r = test::run_command(check_command(dir / "c.onnx", kBookConvnetOps, "[28, 28, 1]", "[10]", 8));
-    EXPECT_EQ(r.status, 0) << r.output;
-    image_layers_model().export_model((dir / "i.onnx").string(), "onnx");
-    r = test::run_command(check_command(dir / "i.onnx", kImageLayersOps, "[784]", "[10]", 11));
-    EXPECT_EQ(r.status, 0) << r.output;
-    keepdims_model().export_model((dir / "k.onnx").string(), "onnx");
-    r = test::run_command(check_command(dir / "k.onnx", kKeepdimsOps, "[28, 28, 1]", "[10]", 7));
-    EXPECT_EQ(r.status, 0) << r.output;
+    expect_checker_accepts(book_convnet(), dir / "c.onnx", kBookConvnetOps, "[28, 28, 1]", "[10]", 8);
+    expect_checker_accepts(image_layers_model(), dir / "i.onnx", kImageLayersOps, "[784]", "[10]", 11);
+    expect_checker_accepts(keepdims_model(), dir / "k.onnx", kKeepdimsOps, "[28, 28, 1]", "[10]", 7);
 }
 
 TEST(OnnxExport, SamePaddingNeedsAKnownHeightAndWidth) {
