@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "dense_stack_step.hpp"
+#include "stack_step.hpp"
 #include "nabla/autodiff/gradient_tape.hpp"
 #include "nabla/models/sequential.hpp"
 
@@ -78,7 +78,7 @@ std::unique_ptr<TrainStep> make_train_step(Sequential& model, const losses::Loss
     // baseline of the fused step's measurements (docs/PERFORMANCE.md).
     const char* env = std::getenv("NABLA_FUSED_STEP");
     if (env && std::string(env) == "0") return tape;
-    return make_dense_stack_step(model, loss, optimizer, std::move(tape));
+    return make_stack_step(model, loss, optimizer, std::move(tape));
 }
 
 }  // namespace nabla::models::detail

@@ -1,7 +1,7 @@
 #pragma once
 // Internal: the arithmetic of a Dense layer on contiguous row-major float
 // buffers, shared by ops::dense (one tape node) and the fused training step
-// of Dense stacks (src/models/dense_stack_step.cpp), so both compute exactly
+// of layer stacks (src/models/stack_step.cpp), so both compute exactly
 // the same numbers.
 #include <algorithm>
 #include <cmath>

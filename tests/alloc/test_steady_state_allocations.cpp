@@ -131,6 +131,44 @@ TEST(SteadyState, OneHotStepAllocatesNothingOneThread) { EXPECT_EQ(allocations_a
 TEST(SteadyState, OneHotStepAllocatesNothingTwoThreads) { EXPECT_EQ(allocations_after_first_step(false, 2), 0); }
 TEST(SteadyState, SparseStepAllocatesNothing) { EXPECT_EQ(allocations_after_first_step(true, 2), 0); }
 
+// Issue 15: the book's convnet (listing 8.1) through the same fused step:
+// oneDNN's convolutions and nabla's pooling, batch 64, sparse labels.
+long convnet_allocations_after_first_step(int threads, int steps = 5) {
+    set_num_threads(threads);
+    models::Sequential model({layers::Input({28, 28, 1}), layers::Conv2D(32, 3, "relu"), layers::MaxPooling2D(2),
+                              layers::Conv2D(64, 3, "relu"), layers::MaxPooling2D(2), layers::Conv2D(128, 3, "relu"),
+                              layers::Flatten(), layers::Dense(10, "softmax")});
+    model.set_seed(3);
+    random::Generator gen(4);
+    const std::int64_t batch = 64, n = batch * steps;
+    const Tensor x = random::uniform({n, 28, 28, 1}, 0.0, 1.0, gen);
+    const Tensor y = random::randint(0, 10, {n}, gen).astype(uint8);
+    losses::SparseCategoricalCrossentropy loss;
+    optimizers::RMSprop optimizer;
+    metrics::Accuracy accuracy;
+    auto step = models::detail::make_train_step(model, loss, optimizer);
+    models::detail::BatchGatherer gx(x, batch), gy(y, batch);
+    const Tensor order = random::permutation(n, gen);
+    const std::int64_t* idx = order.data<std::int64_t>();
+    allocations = 0;
+    library_allocations = 0;
+    trap = std::getenv("NABLA_TRAP_ALLOC") != nullptr;
+    for (int s = 0; s < steps; ++s) {
+        counting = s > 0;
+        const Tensor xb = gx.gather(idx + s * batch, batch), yb = gy.gather(idx + s * batch, batch);
+        const models::detail::StepResult r = step->train(xb, yb);
+        accuracy.update_state(yb, r.y_pred);
+        counting = false;
+        EXPECT_TRUE(r.applied);
+    }
+    std::cout << "convnet steps 2.." << steps << " on " << threads << " thread(s): " << allocations.load()
+              << " allocations by nabla, " << library_allocations.load() << " by oneDNN\n";
+    return allocations.load();
+}
+
+TEST(SteadyState, ConvnetStepAllocatesNothingOneThread) { EXPECT_EQ(convnet_allocations_after_first_step(1), 0); }
+TEST(SteadyState, ConvnetStepAllocatesNothingTwoThreads) { EXPECT_EQ(convnet_allocations_after_first_step(2), 0); }
+
 }  // namespace
 
 // Issue 13 item 20: one element through a 0-d view costs one allocation (the
