@@ -406,15 +406,19 @@ private:
             if (i == first_weighted_) break;  // nobody needs the gradients below it
             const std::size_t below = stages_[i - 1].producer;
             float* d = deltas_[below].data<float>();
+            const Stage& producer = stages_[below];
+            // Max pooling over a relu's output applies relu's derivative itself.
+            const bool relu_folded = s.kind == Kind::MaxPool && producer.activation == Activation::ReLU;
             switch (s.kind) {
                 case Kind::Dense: kernels::product<float>(false, true, rows, s.in, s.out, delta, s.W(), d); break;
                 case Kind::Conv: conv::conv_dnnl_backward_data(s.at(rows), delta, s.W(), d); break;
-                case Kind::MaxPool: conv::max_pool_backward(s.at(rows), input, delta, d); break;
+                case Kind::MaxPool:
+                    conv::max_pool_backward(s.at(rows), input, outputs_[i].data<float>(), delta, d, relu_folded);
+                    break;
                 case Kind::AvgPool: conv::avg_pool_backward(s.at(rows), delta, d); break;
                 case Kind::Reshape: break;
             }
-            const Stage& producer = stages_[below];
-            if (producer.activation != Activation::Linear) {
+            if (producer.activation != Activation::Linear && !relu_folded) {
                 const float* a = outputs_[below].data<float>();
                 const kernels::ActivationGradRow grad_row{producer.activation};
                 kernels::for_rows(rows, s.in, [&](std::int64_t r) {

@@ -185,7 +185,7 @@ Geometry pool_geometry(const Tensor& x, const Pool2DParams& p, const char* op) {
 
 struct PoolBackward {
     Geometry g;
-    Tensor x;  // contiguous (max pooling reads it to find each window's maximum)
+    Tensor x, y;  // contiguous; max pooling finds each window's maximum in x equal to y
     PoolKind kind;
 
     std::vector<Tensor> operator()(const Tensor& grad) const {
@@ -194,7 +194,7 @@ struct PoolBackward {
         Tensor dx = Tensor::uninitialized(x.shape(), x.dtype());
         detail::dispatch_floating(x.dtype(), "pooling gradient", [&]<typename T>() {
             if (kind == PoolKind::Max)
-                detail::conv::max_pool_backward(g, x.data<T>(), dy.data<T>(), dx.data<T>());
+                detail::conv::max_pool_backward(g, x.data<T>(), y.data<T>(), dy.data<T>(), dx.data<T>());
             else
                 detail::conv::avg_pool_backward(g, dy.data<T>(), dx.data<T>());
         });
@@ -213,7 +213,7 @@ Tensor pool(const Tensor& x, const Pool2DParams& p, PoolKind kind) {
         else
             detail::conv::avg_pool_forward(g, xc.data<T>(), y.data<T>());
     });
-    if (graph::recording()) graph::record(op, {x}, y, PoolBackward{g, xc, kind});
+    if (graph::recording()) graph::record(op, {x}, y, PoolBackward{g, xc, kind == PoolKind::Max ? y : Tensor(), kind});
     return y;
 }
 

@@ -48,8 +48,11 @@ std::int64_t& backward_data_runs() noexcept;
 // Pooling on NHWC (g.o == g.c).
 template <typename T>
 void max_pool_forward(const Geometry& g, const T* x, T* y);
+// y is the forward's output. relu_below: x is a relu's output, and dx is
+// d(loss)/d(that relu's input) instead (0 where x is 0), which saves the
+// relu's own backward pass.
 template <typename T>
-void max_pool_backward(const Geometry& g, const T* x, const T* dy, T* dx);
+void max_pool_backward(const Geometry& g, const T* x, const T* y, const T* dy, T* dx, bool relu_below = false);
 template <typename T>
 void avg_pool_forward(const Geometry& g, const T* x, T* y);
 template <typename T>

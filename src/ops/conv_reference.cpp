@@ -213,9 +213,46 @@ void first_max_block(const T* x, const std::int64_t* pixels, std::int64_t count,
             at[v * kLanes + l] = pixels[static_cast<std::int64_t>(arg[v][l])] + v * kLanes + l;
 }
 
+// Windows that do not overlap (strides at least the pool size, Keras's
+// default): each input position belongs to at most one window, so its
+// gradient is written once, without zeroing dx first or scattering: in each
+// window, the first position (row-major) whose value equals the window's
+// output y gets dy, the others 0. Branch-free over a block of channels.
 template <typename T>
-void max_pool_backward(const Geometry& g, const T* x, const T* dy, T* dx) {
-    std::fill(dx, dx + g.in_size(), T(0));
+void first_max_equal_block(const T* x, const T* y, const T* dy, const std::int64_t* pixels, std::int64_t count,
+                           T* dx) {
+    typedef T V __attribute__((vector_size(16)));
+    constexpr std::int64_t kLanes = 16 / sizeof(T), kVectors = kPoolBlock / kLanes;
+    V m[kVectors], g[kVectors], in;
+    decltype(in > in) taken[kVectors];
+    for (std::int64_t v = 0; v < kVectors; ++v) {
+        std::memcpy(&m[v], y + v * kLanes, sizeof(V));
+        std::memcpy(&g[v], dy + v * kLanes, sizeof(V));
+        taken[v] = decltype(in > in){};
+    }
+    for (std::int64_t p = 0; p < count; ++p)
+        for (std::int64_t v = 0; v < kVectors; ++v) {
+            std::memcpy(&in, x + pixels[p] + v * kLanes, sizeof(V));
+            const auto hit = (in == m[v]) & ~taken[v];
+            const V out = hit ? g[v] : V{};
+            std::memcpy(dx + pixels[p] + v * kLanes, &out, sizeof(V));
+            taken[v] |= hit;
+        }
+}
+
+bool windows_overlap(const Geometry& g) {
+    return g.sh < g.kh || g.sw < g.kw;
+}
+
+// Every input position inside some window (the others get no gradient).
+bool windows_cover_input(const Geometry& g) {
+    return g.pt == 0 && g.pl == 0 && g.oh * g.sh == g.h && g.ow * g.sw == g.w && g.sh == g.kh && g.sw == g.kw;
+}
+
+template <typename T>
+void max_pool_backward(const Geometry& g, const T* x, const T* y, const T* dy, T* dx, bool relu_below) {
+    const bool overlap = windows_overlap(g);
+    if (overlap || !windows_cover_input(g)) std::fill(dx, dx + g.in_size(), T(0));
     // The gradient goes to the first maximum of each window (row-major), as
     // TensorFlow and PyTorch do; one image per thread, so windows that
     // overlap never race. Channels are contiguous in NHWC: each window is
@@ -223,7 +260,9 @@ void max_pool_backward(const Geometry& g, const T* x, const T* dy, T* dx) {
     parallel_for(g.n, std::max<std::int64_t>(1, kParallelGrain / std::max<std::int64_t>(1, g.h * g.w * g.c)),
                  [&](std::int64_t b0, std::int64_t b1) {
         thread_local std::vector<std::int64_t> window_pixels;  // grown once, reused
+        thread_local std::vector<T> masked;                   // dy where y > 0, for relu_below
         window_pixels.resize(static_cast<std::size_t>(g.kh * g.kw));
+        if (relu_below && masked.size() < static_cast<std::size_t>(g.c)) masked.resize(static_cast<std::size_t>(g.c));
         std::int64_t* pixels = window_pixels.data();
         const std::int64_t c = g.c;
         std::int64_t at[kPoolBlock];
@@ -236,8 +275,26 @@ void max_pool_backward(const Geometry& g, const T* x, const T* dy, T* dx) {
                         for (std::int64_t j = win.j0; j < win.j1; ++j)
                             pixels[count++] = ((b * g.h + oy * g.sh - g.pt + i) * g.w + ox * g.sw - g.pl + j) * c;
                     if (count == 0) continue;
-                    const T* grad = dy + ((b * g.oh + oy) * g.ow + ox) * c;
+                    const std::int64_t o = ((b * g.oh + oy) * g.ow + ox) * c;
+                    const T* grad = dy + o;
+                    if (relu_below) {  // relu's derivative at the maximum: 0 where y is 0
+                        for (std::int64_t ci = 0; ci < c; ++ci) masked[ci] = y[o + ci] > T(0) ? grad[ci] : T(0);
+                        grad = masked.data();
+                    }
                     std::int64_t ci = 0;
+                    if (!overlap) {
+                        for (; ci + kPoolBlock <= c; ci += kPoolBlock)
+                            first_max_equal_block(x + ci, y + o + ci, grad + ci, pixels, count, dx + ci);
+                        for (; ci < c; ++ci) {  // the channels left over
+                            bool taken = false;
+                            for (std::int64_t p = 0; p < count; ++p) {
+                                const bool hit = !taken && x[pixels[p] + ci] == y[o + ci];
+                                dx[pixels[p] + ci] = hit ? grad[ci] : T(0);
+                                taken = taken || hit;
+                            }
+                        }
+                        continue;
+                    }
                     for (; ci + kPoolBlock <= c; ci += kPoolBlock) {
                         first_max_block(x + ci, pixels, count, at);
                         for (std::int64_t k = 0; k < kPoolBlock; ++k) dx[at[k] + ci] += grad[ci + k];
@@ -299,7 +356,7 @@ void avg_pool_backward(const Geometry& g, const T* dy, T* dx) {
     template void conv_reference_backward_data<T>(const Geometry&, const T*, const T*, T*);           \
     template void conv_reference_backward_weights<T>(const Geometry&, const T*, const T*, T*, T*);    \
     template void max_pool_forward<T>(const Geometry&, const T*, T*);                                 \
-    template void max_pool_backward<T>(const Geometry&, const T*, const T*, T*);                      \
+    template void max_pool_backward<T>(const Geometry&, const T*, const T*, const T*, T*, bool);                      \
     template void avg_pool_forward<T>(const Geometry&, const T*, T*);                                 \
     template void avg_pool_backward<T>(const Geometry&, const T*, T*);
 NABLA_CONV_INSTANTIATE(float)

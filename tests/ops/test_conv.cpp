@@ -14,6 +14,7 @@
 #include "nabla/ops/conv.hpp"
 #include "nabla/ops/elementwise.hpp"
 #include "nabla/ops/reduce.hpp"
+#include "ops/conv_kernels.hpp"
 
 using namespace nabla;
 using ::testing::HasSubstr;
@@ -290,6 +291,35 @@ TEST(BatchNorm, GradientsMatchFiniteDifferencesInFloat64) {
         },
         {rn({3, 2, 2, 3}), rn({3}), rn({3}), rn({3}), rn({3})});
     EXPECT_LT(r.max_rel_error, 1e-6) << r.report;
+}
+
+// The fused step folds relu's derivative into max pooling's backward pass
+// (relu_below): it must equal the pass followed by relu's own derivative,
+// on relu outputs full of tied zeros, for windows that overlap and that
+// do not, with and without positions outside every window.
+TEST(Pooling, MaxPoolBackwardWithReluBelowEqualsThePassThenRelusDerivative) {
+    random::Generator gen(5);
+    for (const PoolCase& c : pool_cases()) {
+        const Tensor x = relu(random::normal(c.x, 0.0, 1.0, gen));  // about half zeros
+        const Tensor y = max_pool2d(x, c.p);
+        const Tensor dy = random::normal(y.shape(), 0.0, 1.0, gen);
+        detail::conv::Geometry g;
+        g.n = c.x[0], g.h = c.x[1], g.w = c.x[2], g.c = g.o = c.x[3];
+        g.kh = c.p.pool_size.h, g.kw = c.p.pool_size.w;
+        const Size2 strides{c.p.strides.h == 0 ? g.kh : c.p.strides.h, c.p.strides.w == 0 ? g.kw : c.p.strides.w};
+        detail::conv::plan(g, strides, c.p.padding, 1, "max_pool2d");
+        std::vector<float> plain(static_cast<std::size_t>(x.size()), -1.f), folded = plain;
+        detail::conv::max_pool_backward(g, x.data<float>(), y.data<float>(), dy.data<float>(), plain.data());
+        detail::conv::max_pool_backward(g, x.data<float>(), y.data<float>(), dy.data<float>(), folded.data(), true);
+        const std::vector<float> xs = x.to_vector<float>();
+        int kept = 0;
+        for (std::size_t i = 0; i < xs.size(); ++i) {
+            const float want = xs[i] > 0 ? plain[i] : 0.0f;
+            ASSERT_EQ(folded[i], want) << c.name << " at " << i;
+            kept += want != 0.0f;
+        }
+        EXPECT_GT(kept, 0) << c.name;
+    }
 }
 
 }  // namespace
