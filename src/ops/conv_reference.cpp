@@ -249,6 +249,14 @@ bool windows_cover_input(const Geometry& g) {
     return g.pt == 0 && g.pl == 0 && g.oh * g.sh == g.h && g.ow * g.sw == g.w && g.sh == g.kh && g.sw == g.kw;
 }
 
+// Room for a large window's offsets, kept per thread. Only touched for such
+// windows: a thread_local's first use allocates (its destructor's record).
+std::int64_t* large_window_pixels(std::int64_t count) {
+    thread_local std::vector<std::int64_t> pixels;
+    pixels.resize(static_cast<std::size_t>(count));
+    return pixels.data();
+}
+
 template <typename T>
 void max_pool_backward(const Geometry& g, const T* x, const T* y, const T* dy, T* dx, bool relu_below) {
     const bool overlap = windows_overlap(g);
@@ -259,11 +267,12 @@ void max_pool_backward(const Geometry& g, const T* x, const T* y, const T* dy, T
     // scanned position by position, a block of channels at a time.
     parallel_for(g.n, std::max<std::int64_t>(1, kParallelGrain / std::max<std::int64_t>(1, g.h * g.w * g.c)),
                  [&](std::int64_t b0, std::int64_t b1) {
-        thread_local std::vector<std::int64_t> window_pixels;  // grown once, reused
-        thread_local std::vector<T> masked;                   // dy where y > 0, for relu_below
-        window_pixels.resize(static_cast<std::size_t>(g.kh * g.kw));
-        if (relu_below && masked.size() < static_cast<std::size_t>(g.c)) masked.resize(static_cast<std::size_t>(g.c));
-        std::int64_t* pixels = window_pixels.data();
+        // A window's offsets on the stack (thread-local storage for larger
+        // windows): a thread that first meets this pass in a later step then
+        // still allocates nothing.
+        std::int64_t local_pixels[64];
+        std::int64_t* pixels = g.kh * g.kw > 64 ? large_window_pixels(g.kh * g.kw) : local_pixels;
+        T masked[kPoolBlock];
         const std::int64_t c = g.c;
         std::int64_t at[kPoolBlock];
         for (std::int64_t b = b0; b < b1; ++b)
@@ -276,34 +285,34 @@ void max_pool_backward(const Geometry& g, const T* x, const T* y, const T* dy, T
                             pixels[count++] = ((b * g.h + oy * g.sh - g.pt + i) * g.w + ox * g.sw - g.pl + j) * c;
                     if (count == 0) continue;
                     const std::int64_t o = ((b * g.oh + oy) * g.ow + ox) * c;
-                    const T* grad = dy + o;
-                    if (relu_below) {  // relu's derivative at the maximum: 0 where y is 0
-                        for (std::int64_t ci = 0; ci < c; ++ci) masked[ci] = y[o + ci] > T(0) ? grad[ci] : T(0);
-                        grad = masked.data();
-                    }
+                    // With relu_below, relu's derivative at the maximum: 0 where y is 0.
+                    const auto grad_at = [&](std::int64_t ci) {
+                        return relu_below && !(y[o + ci] > T(0)) ? T(0) : dy[o + ci];
+                    };
                     std::int64_t ci = 0;
-                    if (!overlap) {
-                        for (; ci + kPoolBlock <= c; ci += kPoolBlock)
-                            first_max_equal_block(x + ci, y + o + ci, grad + ci, pixels, count, dx + ci);
-                        for (; ci < c; ++ci) {  // the channels left over
+                    for (; ci + kPoolBlock <= c; ci += kPoolBlock) {
+                        for (std::int64_t k = 0; k < kPoolBlock; ++k) masked[k] = grad_at(ci + k);
+                        if (!overlap) {
+                            first_max_equal_block(x + ci, y + o + ci, masked, pixels, count, dx + ci);
+                            continue;
+                        }
+                        first_max_block(x + ci, pixels, count, at);
+                        for (std::int64_t k = 0; k < kPoolBlock; ++k) dx[at[k] + ci] += masked[k];
+                    }
+                    for (; ci < c; ++ci) {  // the channels left over
+                        if (!overlap) {
                             bool taken = false;
                             for (std::int64_t p = 0; p < count; ++p) {
                                 const bool hit = !taken && x[pixels[p] + ci] == y[o + ci];
-                                dx[pixels[p] + ci] = hit ? grad[ci] : T(0);
+                                dx[pixels[p] + ci] = hit ? grad_at(ci) : T(0);
                                 taken = taken || hit;
                             }
+                            continue;
                         }
-                        continue;
-                    }
-                    for (; ci + kPoolBlock <= c; ci += kPoolBlock) {
-                        first_max_block(x + ci, pixels, count, at);
-                        for (std::int64_t k = 0; k < kPoolBlock; ++k) dx[at[k] + ci] += grad[ci + k];
-                    }
-                    for (; ci < c; ++ci) {  // the channels left over
                         std::int64_t best = pixels[0];
                         for (std::int64_t p = 1; p < count; ++p)
                             if (x[pixels[p] + ci] > x[best + ci]) best = pixels[p];
-                        dx[best + ci] += grad[ci];
+                        dx[best + ci] += grad_at(ci);
                     }
                 }
     });

@@ -132,8 +132,10 @@ TEST(SteadyState, OneHotStepAllocatesNothingTwoThreads) { EXPECT_EQ(allocations_
 TEST(SteadyState, SparseStepAllocatesNothing) { EXPECT_EQ(allocations_after_first_step(true, 2), 0); }
 
 // Issue 15: the book's convnet (listing 8.1) through the same fused step:
-// oneDNN's convolutions and nabla's pooling, batch 64, sparse labels.
-long convnet_allocations_after_first_step(int threads, int steps = 5) {
+// oneDNN's convolutions and nabla's pooling, batch 64, sparse labels. Two
+// steps warm up: the team's threads claim chunks as they come, so a thread
+// may make its own cached convolution primitives in the second step.
+long convnet_allocations_after_warm_up(int threads, int steps = 6) {
     set_num_threads(threads);
     models::Sequential model({layers::Input({28, 28, 1}), layers::Conv2D(32, 3, "relu"), layers::MaxPooling2D(2),
                               layers::Conv2D(64, 3, "relu"), layers::MaxPooling2D(2), layers::Conv2D(128, 3, "relu"),
@@ -154,20 +156,20 @@ long convnet_allocations_after_first_step(int threads, int steps = 5) {
     library_allocations = 0;
     trap = std::getenv("NABLA_TRAP_ALLOC") != nullptr;
     for (int s = 0; s < steps; ++s) {
-        counting = s > 0;
+        counting = s > 1;
         const Tensor xb = gx.gather(idx + s * batch, batch), yb = gy.gather(idx + s * batch, batch);
         const models::detail::StepResult r = step->train(xb, yb);
         accuracy.update_state(yb, r.y_pred);
         counting = false;
         EXPECT_TRUE(r.applied);
     }
-    std::cout << "convnet steps 2.." << steps << " on " << threads << " thread(s): " << allocations.load()
+    std::cout << "convnet steps 3.." << steps << " on " << threads << " thread(s): " << allocations.load()
               << " allocations by nabla, " << library_allocations.load() << " by oneDNN\n";
     return allocations.load();
 }
 
-TEST(SteadyState, ConvnetStepAllocatesNothingOneThread) { EXPECT_EQ(convnet_allocations_after_first_step(1), 0); }
-TEST(SteadyState, ConvnetStepAllocatesNothingTwoThreads) { EXPECT_EQ(convnet_allocations_after_first_step(2), 0); }
+TEST(SteadyState, ConvnetStepAllocatesNothingOneThread) { EXPECT_EQ(convnet_allocations_after_warm_up(1), 0); }
+TEST(SteadyState, ConvnetStepAllocatesNothingTwoThreads) { EXPECT_EQ(convnet_allocations_after_warm_up(2), 0); }
 
 }  // namespace
 
