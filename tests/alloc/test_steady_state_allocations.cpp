@@ -79,6 +79,37 @@ namespace {
 
 using namespace nabla;
 
+// Trains `steps` shuffled batches as fit() does (gather, step, loss and
+// accuracy metrics) and counts the allocations of the steps after the first
+// `warm_up`; prints them with `what`.
+long count_step_allocations(models::Sequential& model, const losses::Loss& loss, const Tensor& x, const Tensor& y,
+                            std::int64_t batch, int steps, int warm_up, random::Generator& gen, const char* what) {
+    optimizers::RMSprop optimizer;
+    metrics::Accuracy accuracy;
+    metrics::Mean loss_tracker("loss");
+    auto step = models::detail::make_train_step(model, loss, optimizer);
+    models::detail::BatchGatherer gx(x, batch), gy(y, batch);
+    const Tensor order = random::permutation(x.shape(0), gen);
+    const std::int64_t* idx = order.data<std::int64_t>();
+
+    allocations = 0;
+    library_allocations = 0;
+    trap = std::getenv("NABLA_TRAP_ALLOC") != nullptr;
+    for (int s = 0; s < steps; ++s) {
+        counting = s >= warm_up;
+        const Tensor xb = gx.gather(idx + s * batch, batch), yb = gy.gather(idx + s * batch, batch);
+        const models::detail::StepResult r = step->train(xb, yb);
+        loss_tracker.update_state(r.loss, double(batch));
+        accuracy.update_state(yb, r.y_pred);
+        counting = false;
+        EXPECT_TRUE(r.applied);
+    }
+    EXPECT_GT(accuracy.result(), 0.0);
+    std::cout << what << ", steps " << warm_up + 1 << ".." << steps << ": " << allocations.load()
+              << " allocations by nabla, " << library_allocations.load() << " by oneDNN\n";
+    return allocations.load();
+}
+
 // Runs `steps` shuffled steps of the book's model and returns the number of
 // allocations made by steps 2..N.
 long allocations_after_first_step(bool sparse, int threads, int steps = 6) {
@@ -92,30 +123,7 @@ long allocations_after_first_step(bool sparse, int threads, int steps = 6) {
     const Tensor y = sparse ? ids.astype(uint8) : utils::to_categorical(ids, 10);
     std::shared_ptr<losses::Loss> loss = sparse ? losses::get("sparse_categorical_crossentropy")
                                                 : losses::get("categorical_crossentropy");
-    optimizers::RMSprop optimizer;
-    metrics::Accuracy accuracy;
-    metrics::Mean loss_tracker("loss");
-    auto step = models::detail::make_train_step(model, *loss, optimizer);
-    models::detail::BatchGatherer gx(x, batch), gy(y, batch);
-    const Tensor order = random::permutation(n, gen);
-    const std::int64_t* idx = order.data<std::int64_t>();
-
-    allocations = 0;
-    library_allocations = 0;
-    trap = std::getenv("NABLA_TRAP_ALLOC") != nullptr;
-    for (int s = 0; s < steps; ++s) {
-        counting = s > 0;
-        const Tensor xb = gx.gather(idx + s * batch, batch), yb = gy.gather(idx + s * batch, batch);
-        const models::detail::StepResult r = step->train(xb, yb);
-        loss_tracker.update_state(r.loss, double(batch));
-        accuracy.update_state(yb, r.y_pred);
-        counting = false;
-        EXPECT_TRUE(r.applied);
-    }
-    EXPECT_GT(accuracy.result(), 0.0);
-    std::cout << "steps 2.." << steps << ": " << allocations.load() << " allocations by nabla, "
-              << library_allocations.load() << " by oneDNN inside its sgemm\n";
-    return allocations.load();
+    return count_step_allocations(model, *loss, x, y, batch, steps, 1, gen, "book's model");
 }
 
 TEST(SteadyState, CountingIsLive) {
@@ -146,26 +154,7 @@ long convnet_allocations_after_warm_up(int threads, int steps = 6) {
     const Tensor x = random::uniform({n, 28, 28, 1}, 0.0, 1.0, gen);
     const Tensor y = random::randint(0, 10, {n}, gen).astype(uint8);
     losses::SparseCategoricalCrossentropy loss;
-    optimizers::RMSprop optimizer;
-    metrics::Accuracy accuracy;
-    auto step = models::detail::make_train_step(model, loss, optimizer);
-    models::detail::BatchGatherer gx(x, batch), gy(y, batch);
-    const Tensor order = random::permutation(n, gen);
-    const std::int64_t* idx = order.data<std::int64_t>();
-    allocations = 0;
-    library_allocations = 0;
-    trap = std::getenv("NABLA_TRAP_ALLOC") != nullptr;
-    for (int s = 0; s < steps; ++s) {
-        counting = s > 1;
-        const Tensor xb = gx.gather(idx + s * batch, batch), yb = gy.gather(idx + s * batch, batch);
-        const models::detail::StepResult r = step->train(xb, yb);
-        accuracy.update_state(yb, r.y_pred);
-        counting = false;
-        EXPECT_TRUE(r.applied);
-    }
-    std::cout << "convnet steps 3.." << steps << " on " << threads << " thread(s): " << allocations.load()
-              << " allocations by nabla, " << library_allocations.load() << " by oneDNN\n";
-    return allocations.load();
+    return count_step_allocations(model, loss, x, y, batch, steps, 2, gen, "the book's convnet");
 }
 
 TEST(SteadyState, ConvnetStepAllocatesNothingOneThread) { EXPECT_EQ(convnet_allocations_after_warm_up(1), 0); }

@@ -7,11 +7,14 @@
 #include <cmath>
 #include <string>
 
+#include "close_tensors.hpp"
 #include "nabla/nabla.hpp"
 
 namespace {
 
 using namespace nabla;
+using testing_fit::expect_close;
+using testing_fit::expect_trains_alike;
 
 struct Config {
     std::string name;
@@ -39,13 +42,6 @@ models::Sequential make_model(const Config& c, bool tape_path) {
     return m;
 }
 
-void expect_close(const Tensor& a, const Tensor& b, double tol, const std::string& what) {
-    ASSERT_EQ(a.shape(), b.shape()) << what;
-    const auto x = a.to_vector<double>(), y = b.to_vector<double>();
-    for (std::size_t i = 0; i < x.size(); ++i)
-        ASSERT_NEAR(x[i], y[i], tol * (1 + std::abs(y[i]))) << what << " at " << i;
-}
-
 void PrintTo(const Config& c, std::ostream* os) { *os << c.name; }
 
 class FusedStep : public ::testing::TestWithParam<Config> {};
@@ -59,22 +55,7 @@ TEST_P(FusedStep, TrainsLikeTheTape) {
 
     models::Sequential fused = make_model(c, false), tape = make_model(c, true);
     tape.set_weights(fused.get_weights());
-    for (int step = 0; step < 4; ++step) {
-        // Full batches and a partial one (the buffers are sized for 16 rows).
-        const std::int64_t start = step * 16 % 37, count = step == 3 ? 5 : 16;
-        const Tensor xb = x(Slice(start, start + count)).copy(), yb = y(Slice(start, start + count)).copy();
-        const auto a = fused.train_on_batch(xb, yb), b = tape.train_on_batch(xb, yb);
-        EXPECT_NEAR(a.loss, b.loss, 1e-5 * (1 + std::abs(b.loss))) << "step " << step;
-        EXPECT_DOUBLE_EQ(a["accuracy"], b["accuracy"]) << "step " << step;
-    }
-    const auto wa = fused.get_weights(), wb = tape.get_weights();
-    ASSERT_EQ(wa.size(), wb.size());
-    for (std::size_t i = 0; i < wa.size(); ++i) expect_close(wa[i], wb[i], 2e-5, "weight " + std::to_string(i));
-
-    expect_close(fused.predict(x, 8), tape.predict(x, 8), 1e-5, "predict");
-    const auto ea = fused.evaluate(x, y, {.batch_size = 10, .verbose = 0});
-    const auto eb = tape.evaluate(x, y, {.batch_size = 10, .verbose = 0});
-    EXPECT_NEAR(ea.loss, eb.loss, 1e-5 * (1 + std::abs(eb.loss)));
+    expect_trains_alike(fused, tape, x, y, 2e-5);
 }
 
 INSTANTIATE_TEST_SUITE_P(
