@@ -20,14 +20,42 @@ cmake --build --preset fuzz -j"$(nproc)"
 
 work="$(mktemp -d -t nabla-fuzz.XXXXXX)"
 # Whether the reproducer $2 of target $1 crashes inside libhdf5: the first
-# frame of the sanitizer's report that is not the sanitizer's own
-# interceptor is in libhdf5_serial.so.
+# frame of the sanitizer's report that is neither the sanitizer's own
+# interceptor nor one of libc's memory functions (memcpy and friends, which
+# libhdf5 calls with its corrupt sizes) is in libhdf5_serial.so.
 libhdf5_crash() {
   local report
   report=$(ASAN_OPTIONS="allocator_may_return_null=1" build/fuzz/fuzz/fuzz_"$1" "$2" 2>&1 || true)
   grep -q 'ERROR: AddressSanitizer' <<<"$report" || return 1
-  grep -E '^ +#[0-9]+ ' <<<"$report" | grep -v -E '__interceptor_|__asan_|__sanitizer|compiler-rt|libclang_rt' \
-    | head -n 1 | grep -q 'libhdf5'
+  first_foreign_frame <<<"$report" | grep -q 'libhdf5'
+}
+# Whether the out-of-memory reproducer $2 of target $1 is one allocation by
+# libhdf5 itself: a size read from a corrupt header, which libFuzzer's
+# -malloc_limit_mb stops before the allocator could refuse it.
+libhdf5_oom() {
+  local report
+  report=$(ASAN_OPTIONS="allocator_may_return_null=1" build/fuzz/fuzz/fuzz_"$1" -rss_limit_mb=2048 "$2" 2>&1 || true)
+  grep -q 'ERROR: libFuzzer: out-of-memory' <<<"$report" || return 1
+  first_foreign_frame <<<"$report" | grep -q 'libhdf5'
+}
+first_foreign_frame() {
+  grep -E '^ +#[0-9]+ ' | grep -v -E '__interceptor_|__asan_|__sanitizer|compiler-rt|libclang_rt' \
+    | grep -v -E ' in (malloc|calloc|realloc|operator new|__mem[a-z_0-9]+|mem(cpy|move|set)) |string/\.\./sysdeps' \
+    | head -n 1
+}
+# Keeps reproducer $2 of target $1 in build/fuzz/$3/ when judge $4 says it
+# is libhdf5's; otherwise the target fails.
+judge() {
+  local target="$1" artifact="$2" folder="$3" judge_fn="$4"
+  if "$judge_fn" "$target" "$artifact"; then
+    mkdir -p "build/fuzz/$folder"
+    cp "$artifact" "build/fuzz/$folder/"
+    echo "fuzz.sh: fuzz_$target: $(basename "$artifact") fails inside libhdf5 (known, docs/saving.md);" \
+         "kept in build/fuzz/$folder/"
+  else
+    failed+=("$target")
+    echo "fuzz.sh: fuzz_$target: $artifact fails outside libhdf5 (replay: build/fuzz/fuzz/fuzz_$target $artifact)" >&2
+  fi
 }
 failed=()
 # target:max_len. 16 KiB reaches every header and member layout; larger
@@ -52,14 +80,16 @@ for spec in idx:16384 npy:16384 model:65536; do
   # in build/fuzz/hdf5_crashes/; any other crash fails the run.
   # libhdf5 also asks malloc for sizes read from corrupt headers (terabytes):
   # ASan would abort there, where a real program's malloc returns NULL and
-  # libhdf5 reports the error, which nabla turns into an IOError.
+  # libhdf5 reports the error, which nabla turns into an IOError. Sizes
+  # between libFuzzer's 2 GiB limit and that are reported as out-of-memory:
+  # judged like the crashes (libhdf5_oom), any other one fails the run.
   lsan=""
   asan=""
   extra=()
   if [[ "$target" == model ]]; then
     lsan="suppressions=$PWD/fuzz/lsan_hdf5.supp"
     asan="allocator_may_return_null=1"
-    extra=(-fork=1 -ignore_timeouts=1 -ignore_crashes=1 -ignore_ooms=0)
+    extra=(-fork=1 -ignore_timeouts=1 -ignore_crashes=1 -ignore_ooms=1)
   fi
   if ASAN_OPTIONS="$asan" LSAN_OPTIONS="$lsan" build/fuzz/fuzz/fuzz_"$target" "$dir/corpus" "${extra[@]}" \
       -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len="$max_len" \
@@ -68,16 +98,10 @@ for spec in idx:16384 npy:16384 model:65536; do
     grep -E '^stat::(number_of_executed_units|peak_rss_mb)' "$dir/log" | sed 's/^/  /' \
       || grep -E '^#[0-9]+:.*oom/timeout/crash' "$dir/log" | tail -n 1 | sed 's/^/  /' || true
     for crash in "$dir"/crash-*; do
-      [[ -e "$crash" ]] || continue
-      if libhdf5_crash "$target" "$crash"; then
-        mkdir -p build/fuzz/hdf5_crashes
-        cp "$crash" build/fuzz/hdf5_crashes/
-        echo "fuzz.sh: fuzz_$target: $(basename "$crash") crashes inside libhdf5 (known, docs/saving.md);" \
-             "kept in build/fuzz/hdf5_crashes/"
-      else
-        failed+=("$target")
-        echo "fuzz.sh: fuzz_$target: $crash crashes outside libhdf5 (replay: build/fuzz/fuzz/fuzz_$target $crash)" >&2
-      fi
+      if [[ -e "$crash" ]]; then judge "$target" "$crash" hdf5_crashes libhdf5_crash; fi
+    done
+    for oom in "$dir"/oom-*; do
+      if [[ -e "$oom" ]]; then judge "$target" "$oom" hdf5_ooms libhdf5_oom; fi
     done
     timeouts=$(find "$dir" -maxdepth 1 -name 'timeout-*' | wc -l)
     if ((timeouts)); then
