@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "nabla/layers/conv2d.hpp"
@@ -12,6 +13,7 @@
 #include "nabla/layers/reshape.hpp"
 #include "nabla/models/sequential.hpp"
 #include "ops/conv_kernels.hpp"
+#include "ops/conv_pool.hpp"
 #include "ops/dense_kernels.hpp"
 #include "ops/sparse_kernels.hpp"
 
@@ -196,6 +198,8 @@ private:
     }
 
     bool plan(const std::vector<std::shared_ptr<layers::Layer>>& layers) {
+        conv_pool_.reset();
+        conv_pool_stage_ = kInput;
         stages_.clear();
         vars_.clear();
         grads_.clear();
@@ -212,6 +216,7 @@ private:
             if (s.kernel && first_weighted_ == kInput) first_weighted_ = i;
             stages_.push_back(s);
         }
+        plan_conv_pool();
         for (const Stage& s : stages_) {
             if (s.kernel) vars_.push_back(*s.kernel);
             if (s.bias) vars_.push_back(*s.bias);
@@ -264,6 +269,20 @@ private:
         return true;
     }
 
+    // A first layer with weights that is a small convolution under a max
+    // pooling runs as one fused pass (ops/conv_pool.hpp): its full-size
+    // output is never stored, and the pooling has no backward pass of its own.
+    void plan_conv_pool() {
+        const std::size_t f = first_weighted_;
+        if (f == kInput || f + 1 >= stages_.size()) return;
+        const Stage &c = stages_[f], &p = stages_[f + 1];
+        const bool linear_or_relu = c.activation == Activation::Linear || c.activation == Activation::ReLU;
+        if (c.kind != Kind::Conv || p.kind != Kind::MaxPool || !linear_or_relu) return;
+        if (!conv::ConvPool::fits(c.window, p.window)) return;
+        conv_pool_.emplace(c.window, p.window, c.activation == Activation::ReLU);
+        conv_pool_stage_ = f;
+    }
+
     static bool weighted(Stage& s, bool trainable, const Variable& kernel, const Variable* bias) {
         if (!trainable || kernel.dtype() != float32 || (bias && bias->dtype() != float32)) return false;
         s.kernel = &kernel;
@@ -312,10 +331,11 @@ private:
         outputs_.assign(stages_.size(), Tensor());
         deltas_.assign(stages_.size(), Tensor());
         for (std::size_t i = 0; i < stages_.size(); ++i) {
-            if (stages_[i].kind == Kind::Reshape) continue;
+            if (stages_[i].kind == Kind::Reshape || i == conv_pool_stage_) continue;  // a fused conv: no buffers
             outputs_[i] = Tensor::uninitialized({rows, stages_[i].out}, float32);
             if (i >= first_weighted_) deltas_[i] = Tensor::uninitialized({rows, stages_[i].out}, float32);
         }
+        if (conv_pool_) conv_pool_->reserve(rows);
         const std::int64_t classes = stages_.back().out;
         targets_.assign(static_cast<std::size_t>(rows * classes), 0.0f);
         scratch_.assign(static_cast<std::size_t>(classes), 0.0f);
@@ -344,6 +364,10 @@ private:
         for (std::size_t i = 0; i < stages_.size(); ++i) {
             const Stage& s = stages_[i];
             const float* a = input_of(i, x);
+            if (i == conv_pool_stage_) {  // the convolution and the pooling above it
+                conv_pool_->forward(rows, a, s.W(), s.b(), outputs_[++i].data<float>());
+                continue;
+            }
             float* z = s.kind == Kind::Reshape ? nullptr : outputs_[i].data<float>();
             switch (s.kind) {
                 case Kind::Dense:
@@ -399,8 +423,9 @@ private:
         std::size_t g = grads_.size();
         for (std::size_t i = stages_.size(); i-- > 0;) {
             const Stage& s = stages_[i];
-            if (s.kind == Kind::Reshape) continue;
-            const float* delta = deltas_[i].data<float>();
+            if (s.kind == Kind::Reshape || (conv_pool_ && i == conv_pool_stage_ + 1)) continue;  // fused: see below
+            // A fused convolution's weight gradient comes from the pooling's gradient.
+            const float* delta = deltas_[i == conv_pool_stage_ ? i + 1 : i].data<float>();
             const float* input = input_of(i, x);
             weight_gradients(i, input, delta, rows, g);
             if (i == first_weighted_) break;  // nobody needs the gradients below it
@@ -434,6 +459,10 @@ private:
         if (!s.kernel) return;
         float* db = s.bias ? grads_[--g].data<float>() : nullptr;
         float* dW = grads_[--g].data<float>();
+        if (i == conv_pool_stage_) {
+            conv_pool_->backward_weights(rows, input, delta, dW, db);
+            return;
+        }
         if (s.kind == Kind::Conv) {
             conv::conv_dnnl_backward_weights(s.at(rows), input, delta, dW, db);
             return;
@@ -462,6 +491,8 @@ private:
     std::vector<Stage> stages_;
     Shape input_dims_;                    // the model's input shape without the batch axis
     std::size_t first_weighted_ = kInput;  // the first stage with weights
+    std::optional<nabla::detail::conv::ConvPool> conv_pool_;  // the first conv and its pooling, fused
+    std::size_t conv_pool_stage_ = kInput;                     // that conv's stage; the pooling's is next
     bool planned_ok_ = false;
     std::vector<Variable> vars_;
     std::vector<Tensor> grads_;

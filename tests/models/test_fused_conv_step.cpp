@@ -12,6 +12,7 @@
 #include "close_tensors.hpp"
 #include "nabla/nabla.hpp"
 #include "ops/conv_kernels.hpp"
+#include "ops/conv_pool.hpp"
 
 namespace {
 
@@ -25,6 +26,7 @@ struct Config {
     const char* output_activation = "softmax";
     bool sparse = true;
     int threads = 1;
+    bool conv_pool = false;  // the first convolution and its pooling run fused (ops/conv_pool.hpp)
 };
 
 Shape batch_of(const Shape& sample) {
@@ -64,11 +66,16 @@ TEST_P(FusedConvStep, TrainsLikeTheTape) {
 
     models::Sequential fused = make_model(c, false), tape = make_model(c, true);
     tape.set_weights(fused.get_weights());
-    std::int64_t tape_runs = 0;
+    std::int64_t tape_runs = 0, fused_runs = 0;
     // The fused step calls the kernels itself, never the tape's conv2d gradient.
     expect_trains_alike(fused, tape, x, y, 5e-5, [&](int step, bool after) {
-        if (!after) tape_runs = detail::conv::backward_data_runs();
-        else EXPECT_EQ(detail::conv::backward_data_runs(), tape_runs) << "step " << step << " went down the tape";
+        if (!after) {
+            tape_runs = detail::conv::backward_data_runs();
+            fused_runs = detail::conv::conv_pool_runs();
+            return;
+        }
+        EXPECT_EQ(detail::conv::backward_data_runs(), tape_runs) << "step " << step << " went down the tape";
+        EXPECT_EQ(detail::conv::conv_pool_runs(), fused_runs + (c.conv_pool ? 1 : 0)) << "step " << step;
     });
     set_num_threads(saved_threads);
 }
@@ -89,6 +96,16 @@ std::vector<layers::LayerHandle> reshaped_dilated() {
             layers::Conv2D(2, 1, "sigmoid"), layers::Flatten()};
 }
 
+// A first convolution of 16 or 32 filters under a max pooling: fused.
+std::vector<layers::LayerHandle> fused_first_layer() {
+    return {layers::Conv2D(16, 3, "relu"), layers::MaxPooling2D(2), layers::Conv2D(4, 3, "relu"),
+            layers::Flatten()};
+}
+
+std::vector<layers::LayerHandle> fused_linear_same() {
+    return {layers::Conv2D(32, 3, {.padding = "same"}), layers::MaxPooling2D(3), layers::Flatten()};
+}
+
 std::vector<layers::LayerHandle> pooling_first() {
     return {layers::MaxPooling2D(2, {.strides = 1}), layers::Conv2D(4, 2, "relu"),
             layers::MaxPooling2D({2, 3}), layers::Flatten()};
@@ -100,7 +117,10 @@ INSTANTIATE_TEST_SUITE_P(
                       Config{"book_like_two_threads", {8, 8, 2}, book_like, "softmax", true, 2},
                       Config{"strided_same_average_one_hot", {9, 9, 1}, strided_same_average, "softmax", false},
                       Config{"reshaped_dilated_logits", {36}, reshaped_dilated, "linear"},
-                      Config{"pooling_first_two_threads", {8, 9, 3}, pooling_first, "softmax", false, 2}),
+                      Config{"pooling_first_two_threads", {8, 9, 3}, pooling_first, "softmax", false, 2},
+                      Config{"fused_first_layer", {12, 12, 1}, fused_first_layer, "softmax", true, 1, true},
+                      Config{"fused_linear_same_one_hot_two_threads", {9, 9, 2}, fused_linear_same, "softmax", false,
+                             2, true}),
     [](const auto& info) { return info.param.name; });
 
 // Layers the fused step does not do (Dropout, BatchNormalization) keep the

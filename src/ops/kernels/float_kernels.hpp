@@ -42,6 +42,29 @@ inline constexpr std::int64_t kSparseTile = 64;
 using SparseTileFn = void (*)(const std::int32_t* index, const float* vals, std::int64_t p0, std::int64_t p1,
                               const float* base, std::int64_t stride, std::int64_t n, float* out);
 
+// A small convolution and the max pooling above it, fused (ops/conv_pool.cpp,
+// kernels/conv_pool_impl.hpp), on one image. Offsets count floats in the
+// (padded) NHWC input; the kernel is [taps][o] (HWIO); o is a multiple of
+// kConvPoolChannels.
+inline constexpr std::int64_t kConvPoolChannels = 16;
+struct ConvPoolPlan {
+    const std::int64_t* tap;       // taps: from a convolution output's corner to each kernel row's input
+    std::int64_t taps;
+    const std::int64_t* position;  // positions: from a window's corner to each of its convolution outputs' corners
+    std::int64_t positions;
+    std::int64_t oh, ow, o;        // the pooled output
+    std::int64_t step_h, step_w;   // from one window's corner to the next one's
+    bool relu;                     // the convolution's activation: relu, else linear
+};
+// y, arg: [oh][ow][o]: each window's maximum and its position (-1: past a
+// relu, a maximum of 0, which passes no gradient).
+using ConvPoolForwardFn = void (*)(const ConvPoolPlan& p, const float* x, const float* k, const float* bias, float* y,
+                                   float* arg);
+// This image's dk [taps][o] and, when db is not null, dbias [o] (overwritten)
+// from the pooled output's gradient dy.
+using ConvPoolBackwardFn = void (*)(const ConvPoolPlan& p, const float* x, const float* dy, const float* arg,
+                                    float* dk, float* db);
+
 struct FloatKernels {
     CpuLevel level;
     std::int64_t mr, nr;      // the micro-kernel's register tile: rows of A, columns of B
@@ -50,6 +73,8 @@ struct FloatKernels {
     RmspropBlockFn rmsprop_block;
     MatvecFn matvec;
     SparseTileFn sparse_tile;
+    ConvPoolForwardFn conv_pool_forward;
+    ConvPoolBackwardFn conv_pool_backward_weights;
     bool has_fma;  // hardware fused multiply-add (the sparse path pays only with it)
 
     std::int64_t k_block(std::int64_t K) const {  // K split into equal blocks of at most kc

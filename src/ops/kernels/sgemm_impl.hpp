@@ -205,6 +205,12 @@ void sgemm_serial(bool ta, bool tb, i64 M, i64 N, i64 K, float alpha, const floa
 }
 
 }  // namespace
+}  // namespace nabla::detail::kernels
+
+// Kernels built on this file's vector helpers.
+#include "conv_pool_impl.hpp"
+
+namespace nabla::detail::kernels {
 
 // The table entry of this level: `level` names it.
 #if defined(__FMA__)
@@ -213,7 +219,7 @@ void sgemm_serial(bool ta, bool tb, i64 M, i64 N, i64 K, float alpha, const floa
 #define NABLA_LEVEL_HAS_FMA false
 #endif
 #define NABLA_FLOAT_KERNELS(level)                                                                   \
-    FloatKernels{level, kMR, kNR, kMC, kKC, kNC, &sgemm_serial, &rmsprop_block, &matvec_row, &sparse_tile, \
-                 NABLA_LEVEL_HAS_FMA}
+    FloatKernels{level, kMR, kNR, kMC, kKC, kNC, &sgemm_serial, &rmsprop_block, &matvec_row, &sparse_tile,        \
+                 &conv_pool_forward, &conv_pool_backward_weights, NABLA_LEVEL_HAS_FMA}
 
 }  // namespace nabla::detail::kernels
