@@ -240,12 +240,14 @@ def convnet_table(rounds, epochs, threads):
     best_torch = max((statistics.median(v) for n, v in train.items() if n.startswith("PyTorch")), default=None)
     print(f"\nThe book's convnet (MNIST 8,000 train / 2,000 test, batch 64, {epochs} epochs, {rounds} rounds; "
           f"median of epochs 2..N)")
-    print("| contestant | train img/s | x best PyTorch | inference img/s | test acc |")
-    print("|---|---|---|---|---|")
+    print("| contestant | train img/s | x best PyTorch | x PyTorch, same threads | inference img/s | test acc |")
+    print("|---|---|---|---|---|---|")
     for name, _ in runs:
         med = statistics.median(train[name])
         ratio = f"{med / best_torch:.2f}x" if best_torch else "-"
-        print(f"| {name} | {med:.0f} | {ratio} | {statistics.median(infer[name]):.0f} | "
+        peer = train.get("PyTorch (" + name.split("(")[1]) if name.startswith("nabla") else None
+        same = f"{med / statistics.median(peer):.2f}x" if peer else "-"
+        print(f"| {name} | {med:.0f} | {ratio} | {same} | {statistics.median(infer[name]):.0f} | "
               f"{statistics.median(acc[name]):.4f} |")
 
 

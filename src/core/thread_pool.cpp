@@ -4,6 +4,7 @@
 // compare-and-swap that also proves the job is still the current one.
 #include "thread_pool.hpp"
 
+#include <omp.h>
 #include <pthread.h>
 
 #include <atomic>
@@ -160,6 +161,11 @@ private:
 
     void worker(std::uint32_t seen) {
         t_inside_chunk = true;
+        // A worker is a leaf: OpenMP code inside a chunk (oneDNN's
+        // primitives) runs on this thread alone. Set here, when the team
+        // starts, libgomp's per-thread state is made now rather than in
+        // whichever later training step first reaches OpenMP on this thread.
+        omp_set_num_threads(1);
         for (;;) {
             if (!spin_until([&] { return wake_.load(std::memory_order_acquire) != seen; })) {
                 sleepers_.fetch_add(1, std::memory_order_seq_cst);

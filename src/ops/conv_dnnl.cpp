@@ -35,11 +35,6 @@ dnnl::engine& engine() {
     return e;
 }
 
-dnnl::stream& stream() {
-    thread_local dnnl::stream s(engine());
-    return s;
-}
-
 struct Dims {
     memory::desc src, weights, bias, dst;
     memory::dims strides, dilates, pad_l, pad_r;
@@ -92,6 +87,8 @@ struct Entry {
     Direction dir = Direction::Forward;
     bool bias = false;
     int threads = 1;  // oneDNN fixes a primitive's thread count when it makes it
+    std::int64_t chunk = 0;  // the batch chunk it runs (on whichever thread takes the chunk)
+    dnnl::stream stream;     // its own: used by one thread at a time, made with the entry
     dnnl::primitive prim;
     memory scratchpad;
     std::vector<std::pair<int, memory>> slots;  // argument id -> memory object (the caller's buffers)
@@ -120,7 +117,7 @@ void adopt_weights(Entry& e, int arg, const memory::desc& chosen, bool gradient)
     }
 }
 
-Entry make_entry(const Geometry& g, Direction dir, bool bias, int threads) {
+Entry make_entry(const Geometry& g, Direction dir, bool bias, int threads, std::int64_t chunk) {
     const Dims d = dims_of(g, bias);
     const auto alg = dnnl::algorithm::convolution_direct;
     Entry e;
@@ -128,6 +125,8 @@ Entry make_entry(const Geometry& g, Direction dir, bool bias, int threads) {
     e.dir = dir;
     e.bias = bias;
     e.threads = threads;
+    e.chunk = chunk;
+    e.stream = dnnl::stream(engine());
     const auto fwd = forward_pd(g, bias);
     memory::desc scratch;
     auto slot = [&](int arg, const memory::desc& md) { e.slots.emplace_back(arg, memory(md, engine(), nullptr)); };
@@ -171,16 +170,16 @@ Entry make_entry(const Geometry& g, Direction dir, bool bias, int threads) {
     return e;
 }
 
-Entry& cached(const Geometry& g, Direction dir, bool bias, int threads) {
-    // A handful of entries per model (three per conv layer and batch size):
-    // a linear search is shorter than hashing eighteen numbers.
+// The calling thread's entry for chunk `chunk` of a batch split.
+Entry& cached(const Geometry& g, Direction dir, bool bias, int threads, std::int64_t chunk) {
+    // A handful of entries per model (three per conv layer, batch size and
+    // chunk): a linear search is shorter than hashing eighteen numbers.
     thread_local std::vector<std::unique_ptr<Entry>> cache;
-    // oneDNN's convolutions run on the calling thread's OpenMP team, sized
-    // here (nabla's sgemm sets it to 1 on its threads too).
+    // oneDNN sizes a primitive's OpenMP team from the thread that makes it.
     set_openmp_threads(threads);
     for (auto& e : cache)
-        if (e->dir == dir && e->bias == bias && e->threads == threads && e->g == g) return *e;
-    cache.push_back(std::make_unique<Entry>(make_entry(g, dir, bias, threads)));
+        if (e->dir == dir && e->bias == bias && e->threads == threads && e->chunk == chunk && e->g == g) return *e;
+    cache.push_back(std::make_unique<Entry>(make_entry(g, dir, bias, threads, chunk)));
     return *cache.back();
 }
 
@@ -193,10 +192,10 @@ void run(Entry& e, std::initializer_list<const float*> buffers, const char* what
     matrix_library_calls().fetch_add(1, std::memory_order_relaxed);
     try {
         memory& user_weights = e.slots[e.weights_slot].second;
-        if (e.before) e.before->execute(stream(), user_weights, e.weights);
-        e.prim.execute(stream(), e.args);
-        if (e.after) e.after->execute(stream(), e.weights, user_weights);
-        stream().wait();
+        if (e.before) e.before->execute(e.stream, user_weights, e.weights);
+        e.prim.execute(e.stream, e.args);
+        if (e.after) e.after->execute(e.stream, e.weights, user_weights);
+        e.stream.wait();
     } catch (const dnnl::error& err) {
         matrix_library_calls().fetch_sub(1, std::memory_order_relaxed);
         throw Error(std::string(what) + ": oneDNN failed: " + err.what());
@@ -204,9 +203,9 @@ void run(Entry& e, std::initializer_list<const float*> buffers, const char* what
     matrix_library_calls().fetch_sub(1, std::memory_order_relaxed);
 }
 
-Entry& entry(const Geometry& g, Direction dir, bool bias, const char* what) {
+Entry& entry(const Geometry& g, Direction dir, bool bias, std::int64_t chunk, const char* what) {
     try {
-        return cached(g, dir, bias, 1);
+        return cached(g, dir, bias, 1, chunk);
     } catch (const dnnl::error& err) {
         throw Error(std::string(what) + ": oneDNN could not create the primitive: " + err.what());
     }
@@ -216,21 +215,33 @@ Entry& entry(const Geometry& g, Direction dir, bool bias, const char* what) {
 // on its images (as nabla's sgemm splits a product): one thread team in the
 // process, whose idle threads sleep, instead of oneDNN's OpenMP team, whose
 // idle threads spin and, next to nabla's, made two threads slower than one
-// on a busy machine. f(chunk, the chunk's geometry, its first image).
+// on a busy machine. f(chunk, its entry, its first image).
+//
+// The calling thread makes (or finds) every chunk's entry before the chunks
+// run: a chunk goes to whichever thread is free first, so an entry kept by
+// the thread that ran it would be made again in whichever later step first
+// hands that chunk to another thread — an allocation in a steady-state step.
 template <typename F>
-void over_batch(const Geometry& g, F&& f) {
-    parallel_chunks(g.n, 1, [&](std::int64_t c, std::int64_t b, std::int64_t e) {
+void over_batch(const Geometry& g, Direction dir, bool bias, const char* what, F&& f) {
+    const std::int64_t chunks = parallel_chunk_count(g.n, 1);
+    thread_local std::vector<Entry*> mine;  // grows once
+    std::vector<Entry*>& entries = mine;    // the caller's, on every team thread
+    entries.resize(static_cast<std::size_t>(chunks));
+    for (std::int64_t c = 0; c < chunks; ++c) {
         Geometry part = g;
-        part.n = e - b;
-        f(c, part, b);
+        part.n = g.n * (c + 1) / chunks - g.n * c / chunks;  // parallel_chunks' split
+        entries[static_cast<std::size_t>(c)] = &entry(part, dir, bias, c, what);
+    }
+    parallel_chunks(g.n, 1, [&](std::int64_t c, std::int64_t b, std::int64_t) {
+        set_openmp_threads(1);  // the reorders size their team when they run
+        f(c, *entries[static_cast<std::size_t>(c)], b);
     });
 }
 
 }  // namespace
 
 void conv_dnnl_forward(const Geometry& g, const float* x, const float* k, const float* bias, float* y) {
-    over_batch(g, [&](std::int64_t, const Geometry& p, std::int64_t b) {
-        Entry& e = entry(p, Direction::Forward, bias != nullptr, "conv2d");
+    over_batch(g, Direction::Forward, bias != nullptr, "conv2d", [&](std::int64_t, Entry& e, std::int64_t b) {
         const float* xb = x + b * g.h * g.w * g.c;
         float* yb = y + b * g.oh * g.ow * g.o;
         if (bias)
@@ -241,9 +252,8 @@ void conv_dnnl_forward(const Geometry& g, const float* x, const float* k, const 
 }
 
 void conv_dnnl_backward_data(const Geometry& g, const float* dy, const float* k, float* dx) {
-    over_batch(g, [&](std::int64_t, const Geometry& p, std::int64_t b) {
-        run(entry(p, Direction::BackwardData, false, "conv2d gradient"),
-            {dy + b * g.oh * g.ow * g.o, k, dx + b * g.h * g.w * g.c}, "conv2d gradient");
+    over_batch(g, Direction::BackwardData, false, "conv2d gradient", [&](std::int64_t, Entry& e, std::int64_t b) {
+        run(e, {dy + b * g.oh * g.ow * g.o, k, dx + b * g.h * g.w * g.c}, "conv2d gradient");
     });
 }
 
@@ -258,8 +268,8 @@ void conv_dnnl_backward_weights(const Geometry& g, const float* x, const float* 
     if (partials.size() < static_cast<std::size_t>(chunks)) partials.resize(static_cast<std::size_t>(chunks));
     for (std::int64_t c = 1; c < chunks; ++c)
         if (partials[c].size() < static_cast<std::size_t>(nk + g.o)) partials[c].resize(static_cast<std::size_t>(nk + g.o));
-    over_batch(g, [&](std::int64_t c, const Geometry& p, std::int64_t b) {
-        Entry& e = entry(p, Direction::BackwardWeights, dbias != nullptr, "conv2d gradient");
+    over_batch(g, Direction::BackwardWeights, dbias != nullptr, "conv2d gradient",
+               [&](std::int64_t c, Entry& e, std::int64_t b) {
         float* kout = c == 0 ? dk : partials[c].data();
         float* bout = c == 0 ? dbias : partials[c].data() + nk;
         const float* xb = x + b * g.h * g.w * g.c;
