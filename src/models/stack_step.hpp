@@ -10,7 +10,9 @@
 // pass per row, then per layer the weight gradient, the bias sums and the
 // input gradient with the activation's derivative (skipped below the first
 // layer with weights, whose input gradient nobody needs), and one optimizer
-// pass. Every buffer is kept between steps, so a steady-state step does not
+// pass. A first layer that is a small convolution under a max pooling runs
+// as one fused pass (ops/conv_pool.hpp) that never stores its full-size
+// output. Every buffer is kept between steps, so a steady-state step does not
 // touch the heap. The arithmetic is the tape's (same kernels, same clipping
 // rule of the probabilities), so both paths train the same.
 //
