@@ -92,6 +92,7 @@ File File::open(std::span<const std::uint8_t> bytes, const std::string& context)
     // Checked here so that arbitrary bytes never reach HDF5's superblock
     // search (which scans the whole buffer at every power of two).
     if (!is_hdf5(bytes)) throw IOError(context + ": not an HDF5 file (no HDF5 signature at its start)");
+    check_global_heaps(bytes, context);
     Id fapl = core_fapl(ctx);
     check(H5Pset_file_image(fapl.get(), const_cast<std::uint8_t*>(bytes.data()), bytes.size()), ctx,
           "cannot hand the file's bytes to HDF5", 0);

@@ -139,4 +139,9 @@ private:
 // Whether `bytes` start with the HDF5 signature.
 bool is_hdf5(std::span<const std::uint8_t> bytes);
 
+// IOError naming `context` unless every global heap collection in `bytes`
+// (where variable-length strings live) keeps its objects inside itself and
+// itself inside the file (hdf5_global_heap.cpp): libhdf5 trusts those sizes.
+void check_global_heaps(std::span<const std::uint8_t> bytes, const std::string& context);
+
 }  // namespace nabla::saving::h5
