@@ -1,12 +1,13 @@
 // float32 convolution on oneDNN 2.6 primitives, NHWC activations and HWIO
 // (Keras's layout) weights, so nothing is reordered on the way in or out.
 //
-// Creating a primitive costs milliseconds (it JIT-compiles a kernel), so each
-// thread keeps the primitives it has made, keyed by the geometry and the
-// direction, with their memory objects and a user-managed scratchpad: a
-// training step finds its three primitives per layer already made and only
-// points the memory objects at this step's buffers. The cache is
-// thread-local, so two threads never share a scratchpad or a memory object.
+// Creating a primitive costs milliseconds (it JIT-compiles a kernel), so the
+// calling thread keeps the primitives it has made, keyed by the geometry, the
+// direction and the batch chunk, with their memory objects, a stream and a
+// user-managed scratchpad: a training step finds its primitives already made
+// and only points the memory objects at this step's buffers. The cache is
+// the calling thread's, and each chunk of a split batch has its own entry,
+// so two threads never share a scratchpad, a memory object or a stream.
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <memory>
