@@ -55,7 +55,7 @@ NABLA_REQUIRE_ALL=1 ctest --test-dir "build/$preset" --output-on-failure -j"$(np
 # and training suites, about 30 s a level (25 of them the Keras optimizer
 # oracle); the full suite above ran the default (best) level.
 levels_subset='GradientTape.*:GradientCheck.*:Dense.*:Elementwise*:Linalg*:NN*:Reduce*:SgemmLevels.*:CpuLevel.*'
-levels_subset+=':Fit.*:Sequential.*:*FusedStep*:Optimizers.*:Losses.*:BookTrainingLoop.*:KerasOptimizerOracle.*'
+levels_subset+=':Fit.*:Sequential.*:*FusedStep*:*FusedConvStep*:ConvPool.*:Optimizers.*:Losses.*:BookTrainingLoop.*:KerasOptimizerOracle.*'
 default_level=$("build/$preset/apps/nabla" --version | sed -n 's/^CPU level: \([a-z0-9]*\).*/\1/p')
 for level in baseline avx2 avx512; do
   if [[ "$level" != "$default_level" ]] && NABLA_CPU=$level "build/$preset/apps/nabla" --version >/dev/null 2>&1; then
