@@ -218,8 +218,8 @@ namespace nabla::detail::kernels {
 #else
 #define NABLA_LEVEL_HAS_FMA false
 #endif
-#define NABLA_FLOAT_KERNELS(level)                                                                   \
-    FloatKernels{level, kMR, kNR, kMC, kKC, kNC, &sgemm_serial, &rmsprop_block, &matvec_row, &sparse_tile,        \
+#define NABLA_FLOAT_KERNELS(level)                                                                    \
+    FloatKernels{level, kMR, kNR, kMC, kKC, kNC, &sgemm_serial, &rmsprop_block, &matvec_row, &sparse_tile, \
                  &conv_pool_forward, &conv_pool_backward_weights, NABLA_LEVEL_HAS_FMA}
 
 }  // namespace nabla::detail::kernels
