@@ -28,6 +28,14 @@ inline std::int64_t parallel_chunk_count(std::int64_t n, std::int64_t grain) {
     return std::min<std::int64_t>(threads, n / grain);
 }
 
+// Chunk c of `chunks` over [0, n): [n·c/chunks, n·(c+1)/chunks).
+struct ChunkRange {
+    std::int64_t begin, end;
+};
+inline ChunkRange chunk_range(std::int64_t n, std::int64_t chunks, std::int64_t c) {
+    return {n * c / chunks, n * (c + 1) / chunks};
+}
+
 // f(chunk, begin, end) over the disjoint chunks of [0, n); returns the
 // number of chunks (for per-chunk partials).
 template <typename F>
@@ -38,8 +46,8 @@ std::int64_t parallel_chunks(std::int64_t n, std::int64_t grain, F&& f) {
         return 1;
     }
     auto body = [&](std::int64_t c) {
-        const std::int64_t begin = n * c / chunks, end = n * (c + 1) / chunks;
-        if (begin < end) f(c, begin, end);
+        const ChunkRange r = chunk_range(n, chunks, c);
+        if (r.begin < r.end) f(c, r.begin, r.end);
     };
     run_chunks(chunks, ChunkBody(body));
     return chunks;

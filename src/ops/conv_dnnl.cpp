@@ -230,7 +230,8 @@ void over_batch(const Geometry& g, Direction dir, bool bias, const char* what, F
     entries.resize(static_cast<std::size_t>(chunks));
     for (std::int64_t c = 0; c < chunks; ++c) {
         Geometry part = g;
-        part.n = g.n * (c + 1) / chunks - g.n * c / chunks;  // parallel_chunks' split
+        const ChunkRange r = chunk_range(g.n, chunks, c);  // the images parallel_chunks gives chunk c
+        part.n = r.end - r.begin;
         entries[static_cast<std::size_t>(c)] = &entry(part, dir, bias, c, what);
     }
     parallel_chunks(g.n, 1, [&](std::int64_t c, std::int64_t b, std::int64_t) {

@@ -48,8 +48,9 @@ std::size_t size_of_lengths(std::span<const std::uint8_t> bytes, const std::stri
 void check_collection(std::span<const std::uint8_t> bytes, std::size_t offset, std::size_t lengths,
                       const std::string& context) {
     const std::size_t header = 8 + lengths, object_header = 8 + lengths;
+    const std::size_t field = lengths > 8 ? 8 : lengths;  // a 16-byte length's high half is not read
     if (bytes.size() - offset < header) corrupt(context, offset, "the collection's header runs past the end of the file");
-    const std::uint64_t size = read_le(bytes.data() + offset + 8, lengths > 8 ? 8 : lengths);
+    const std::uint64_t size = read_le(bytes.data() + offset + 8, field);
     if (size < header || size > bytes.size() - offset)
         corrupt(context, offset, "collection size " + std::to_string(size) + " does not fit in the file");
     const std::size_t end = offset + static_cast<std::size_t>(size);
@@ -58,7 +59,7 @@ void check_collection(std::span<const std::uint8_t> bytes, std::size_t offset, s
         if (end - p < object_header) break;  // too small for an object: free space, as libhdf5 reads it
         const std::uint8_t* h = bytes.data() + p;
         const std::uint64_t index = read_le(h, 2);
-        const std::uint64_t object_size = read_le(h + 8, lengths > 8 ? 8 : lengths);
+        const std::uint64_t object_size = read_le(h + 8, field);
         const std::uint64_t room = end - p;
         // An object takes its header and its data padded to 8 bytes; the
         // free-space entry (index 0) counts its header in its size.
